@@ -1,0 +1,78 @@
+"""Shared fixtures. The embedding model loads once per test session; stores are
+real Chroma directories under `tmp_path`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.config import Settings
+from ingest.embed import MiniLMEmbedder
+from ingest.library import MAX_TOKENS, open_store
+from ingest.pipeline import IngestReport, run
+from ingest.store import PaperStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's .env or writes the real index."""
+    monkeypatch.setenv("COUNCIL_STORE_DIR", str(tmp_path / "default-index"))
+    monkeypatch.delenv("COUNCIL_CHROMA_HOST", raising=False)
+    monkeypatch.delenv("COUNCIL_LLM", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings) -> MiniLMEmbedder:
+    """The real packaged model, loaded once for the whole session."""
+    model = MiniLMEmbedder(backend=settings.embed_backend, cache_dir=settings.model_cache)
+    model.warm_up()
+    return model
+
+
+def make_store(path: Path, embedder: MiniLMEmbedder, settings: Settings) -> PaperStore:
+    local = settings.model_copy(update={"store_dir": path, "chroma_host": None})
+    return open_store(local, embedder.name)
+
+
+def ingest(paths: list[Path], store: PaperStore, embedder: MiniLMEmbedder, **kwargs: object) -> IngestReport:
+    return run(paths, store, embedder, max_bytes=kwargs.pop("max_bytes", 25 * 1048576),  # type: ignore[arg-type]
+               max_tokens=MAX_TOKENS, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def seed_store_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder, settings: Settings) -> Path:
+    """The bundled corpus ingested once per session (read-only for tests)."""
+    work = tmp_path_factory.mktemp("seed")
+    corpus = work / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    store = make_store(work / "index", embedder, settings)
+    report = ingest([corpus], store, embedder)
+    assert report.ok, report.failed
+    store.close()
+    return work / "index"
+
+
+@pytest.fixture()
+def seed_store(seed_store_dir: Path, embedder: MiniLMEmbedder, settings: Settings) -> Iterator[PaperStore]:
+    store = make_store(seed_store_dir, embedder, settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def council_questions() -> list[dict[str, object]]:
+    return [json.loads(line) for line in (FIXTURES / "council_dev.jsonl").read_text().splitlines() if line.strip()]
