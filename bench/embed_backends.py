@@ -101,9 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = list(args.files) or sorted((REPO / "corpus").glob("*.txt"))
     passages = build_passages(files, args.passages, args.words)
     mean_words = statistics.mean(len(p.split()) for p in passages)
-    print(f"{len(passages)} passages (mean {mean_words:.0f} words) from {len(files)} file(s); "
-          f"batch {args.batch_size}; {args.repeat} interleaved rounds; "
-          f"{os.cpu_count()} CPUs; int8 config {detect_quant_config()}")
+    print(
+        f"{len(passages)} passages (mean {mean_words:.0f} words) from {len(files)} file(s); "
+        f"batch {args.batch_size}; {args.repeat} interleaved rounds; "
+        f"{os.cpu_count()} CPUs; int8 config {detect_quant_config()}"
+    )
 
     backends = load_backends(args.cache_dir or default_model_cache(), args.batch_size)
     labels = list(backends)
@@ -119,13 +121,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     base_label = labels[0]
     base_rate = statistics.median(rates[base_label])
-    print(f"\n{'backend':<24} {'passages/s':>11} {'min':>8} {'max':>8} {'speed-up':>9} "
-          f"{'cos vs torch':>13}")
+    print(
+        f"\n{'backend':<24} {'passages/s':>11} {'min':>8} {'max':>8} {'speed-up':>9} "
+        f"{'cos vs torch':>13}"
+    )
     for label in labels:
         median = statistics.median(rates[label])
         cosine = float(np.mean(np.sum(vectors[label] * vectors[base_label], axis=1)))
-        print(f"{label:<24} {median:>11.1f} {min(rates[label]):>8.1f} {max(rates[label]):>8.1f} "
-              f"{median / base_rate:>8.2f}x {cosine:>13.4f}")
+        print(
+            f"{label:<24} {median:>11.1f} {min(rates[label]):>8.1f} {max(rates[label]):>8.1f} "
+            f"{median / base_rate:>8.2f}x {cosine:>13.4f}"
+        )
     return 0
 
 

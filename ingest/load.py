@@ -133,6 +133,14 @@ def _load_html(path: Path, raw: bytes) -> Iterator[Block]:
     yield from _html_walk(root)
 
 
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)])")
+
+
+def _squash(text: str) -> str:
+    """Collapse the spaces `get_text(" ")` puts between inline elements."""
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+
+
 def _html_walk(node: object) -> Iterator[Block]:
     from bs4 import NavigableString, Tag
 
@@ -141,7 +149,7 @@ def _html_walk(node: object) -> Iterator[Block]:
     for child in node.children:
         if isinstance(child, Tag) and child.name in _HTML_BLOCKS:
             if inline and "".join(inline).strip():
-                yield Block(text=" ".join("".join(inline).split()))
+                yield Block(text=_squash("".join(inline)))
             inline = []
             if child.name == "tr":
                 cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["td", "th"])]
@@ -149,7 +157,7 @@ def _html_walk(node: object) -> Iterator[Block]:
             elif child.find(_HTML_BLOCKS):
                 yield from _html_walk(child)
             else:
-                text = " ".join(child.get_text(" ").split())
+                text = _squash(child.get_text(" "))
                 if child.name in _HTML_HEADINGS:
                     yield Block(text=text, kind="heading")
                 elif child.name == "li":
@@ -164,7 +172,7 @@ def _html_walk(node: object) -> Iterator[Block]:
         elif isinstance(child, NavigableString):
             inline.append(str(child))
     if inline and "".join(inline).strip():
-        yield Block(text=" ".join("".join(inline).split()))
+        yield Block(text=_squash("".join(inline)))
 
 
 def _load_pdf(path: Path, raw: bytes) -> Iterator[Block]:

@@ -63,7 +63,7 @@ def _resolve_quant(quantize: bool | str | None) -> QuantConfig | None:
     if quantize is True or quantize == "auto":
         return detect_quant_config()
     if quantize in QUANT_CONFIGS:
-        return quantize  # type: ignore[return-value]
+        return quantize
     choices = ", ".join(("auto", *QUANT_CONFIGS))
     raise ConfigError(f"quantize must be a bool or one of {choices}; got {quantize!r}")
 
@@ -143,7 +143,8 @@ def _export(source: Path, dest: Path, quant: QuantConfig | None) -> None:
         from sentence_transformers import SentenceTransformer
         from sentence_transformers.backend import export_dynamic_quantized_onnx_model
     except ImportError as exc:
-        raise ConfigError(f"the ONNX backend needs optimum and onnxruntime: {INSTALL_HINT}") from exc
+        hint = f"the ONNX backend needs optimum and onnxruntime: {INSTALL_HINT}"
+        raise ConfigError(hint) from exc
 
     shutil.copytree(source, dest, dirs_exist_ok=True)
     logger.info("exporting %s to ONNX (a few seconds, once)", source.name)
@@ -157,7 +158,9 @@ def _export(source: Path, dest: Path, quant: QuantConfig | None) -> None:
         quiet = _DropRootInfo()
         logging.getLogger().addFilter(quiet)
         try:
-            export_dynamic_quantized_onnx_model(model, quant, str(dest), file_suffix=f"int8_{quant}")
+            export_dynamic_quantized_onnx_model(
+                model, quant, str(dest), file_suffix=f"int8_{quant}"
+            )
         finally:
             logging.getLogger().removeFilter(quiet)
         (dest / ONNX_FP32_FILE).unlink(missing_ok=True)

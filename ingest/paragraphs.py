@@ -63,6 +63,14 @@ def _is_heading_line(line: str, alone: bool) -> bool:
     return len(words) <= 15 and not line.rstrip(_CLOSERS).endswith(_TERMINAL)
 
 
+def _is_caps_title(line: str) -> bool:
+    """An all-capitals line of a few words inside a block (PDF text has no blank
+    lines, so its headings arrive glued to the text around them)."""
+    letters = [c for c in line if c.isalpha()]
+    words = line.split()
+    return len(letters) >= 6 and 2 <= len(words) <= 15 and all(c.isupper() for c in letters)
+
+
 def _split_block(block: Block) -> list[_Para]:
     """One block → paragraphs. Bullets and list markers start a new paragraph;
     a block of long lines is one paragraph per line (unwrapped text), while a
@@ -94,7 +102,9 @@ def _split_block(block: Block) -> list[_Para]:
             flush()
             current, current_kind = [line], "list_item"
             continue
-        if len(lines) == 1 and _is_heading_line(line, alone=True) and block.kind == "text":
+        if block.kind == "text" and (
+            (len(lines) == 1 and _is_heading_line(line, alone=True)) or (len(lines) > 1 and _is_caps_title(line))
+        ):
             flush()
             out.append(_Para(line, "heading", block.page))
             continue

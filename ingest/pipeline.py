@@ -258,6 +258,7 @@ def run(
         failed=list(todo.failed), skipped=list(todo.skipped), dry_run=dry_run,
     )
     if dry_run:
+        _preview_failures(todo, report)
         _count(report, store)
         report.seconds = time.perf_counter() - started
         return report
@@ -352,6 +353,22 @@ def _embed(embedder: Embedder, texts: list[str], notify: ProgressHook) -> np.nda
         out.append(embedder.embed_documents(texts[start : start + step]))
         notify("embed", len(texts[start : start + step]))
     return np.concatenate(out)
+
+
+def _preview_failures(todo: Plan, report: IngestReport) -> None:
+    """A dry run still reads and segments each new or changed paper (no model
+    needed), so it predicts the failures a real run would report."""
+    for cand in todo.added + todo.updated:
+        try:
+            parse_paper(cand)
+        except CouncilPapersError as exc:
+            reason = exc.reason if isinstance(exc, LoadError) else str(exc)
+            report.failed.append(Failure(cand.doc_id, reason))
+        except Exception as exc:  # noqa: BLE001 - a preview must never crash
+            report.failed.append(Failure(cand.doc_id, f"could not read ({type(exc).__name__}: {exc})"))
+    failed = {f.path for f in report.failed}
+    report.added = [d for d in report.added if d not in failed]
+    report.updated = [d for d in report.updated if d not in failed]
 
 
 def _count(report: IngestReport, store: PaperStore) -> None:

@@ -88,6 +88,7 @@ class Answer:
     notice: str | None = None
     mode: str = "extractive"
     resolved_question: str | None = None
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -100,6 +101,7 @@ class Answer:
             "notice": self.notice,
             "mode": self.mode,
             "resolved_question": self.resolved_question,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }
 
 

@@ -1,0 +1,90 @@
+"""Expensive objects, built once per process with `st.cache_resource` and shared
+by every browser tab and both pages: the embedding model, the store, and one
+QA engine per answer mode.
+
+Keys are plain strings (the settings as JSON), so two pages with the same
+settings share one engine and a new browser tab never reloads the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from ingest.config import Settings
+from ingest.embed import MiniLMEmbedder
+from ingest.library import make_embedder, open_store
+from ingest.store import PaperStore
+
+if TYPE_CHECKING:
+    from qa_app.engine import QAEngine
+
+logger = logging.getLogger(__name__)
+
+EXTRACTIVE = "extractive"
+LLM = "llm"
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def load_embedder(backend: str, cache_dir: str | None, batch_size: int) -> MiniLMEmbedder:
+    settings = Settings(_env_file=None, embed_backend=backend, model_cache=cache_dir,  # type: ignore[call-arg]
+                        embed_batch_size=batch_size)
+    embedder = make_embedder(settings)
+    embedder.warm_up()
+    return embedder
+
+
+class Library:
+    """The store and its engines for one set of settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = load_embedder(
+            settings.embed_backend, str(settings.model_cache) if settings.model_cache else None,
+            settings.embed_batch_size,
+        )
+        self.store: PaperStore = open_store(settings, self.embedder.name)
+        self._engines: dict[str, QAEngine] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return (EXTRACTIVE, LLM) if self.settings.llm else (EXTRACTIVE,)
+
+    def engine(self, mode: str = EXTRACTIVE) -> QAEngine:
+        """The engine for `mode`, built and warmed on first use."""
+        if mode not in self.modes:
+            raise ValueError(f"answer mode must be one of {', '.join(self.modes)}; got {mode!r}")
+        with self._lock:
+            if mode not in self._engines:
+                from qa_app.engine import QAEngine
+
+                settings = self.settings if mode == LLM else self.settings.model_copy(update={"llm": None})
+                engine = QAEngine(settings, embedder=self.embedder, store=self.store)
+                engine.warm_up()
+                self._engines[mode] = engine
+            return self._engines[mode]
+
+    def refresh(self) -> None:
+        """After ingestion or deletion: engines reload what changed."""
+        with self._lock:
+            engines = list(self._engines.values())
+        for engine in engines:
+            engine.refresh()
+
+
+@st.cache_resource(show_spinner="Opening the library…")
+def _library(settings_json: str) -> Library:
+    return Library(Settings.model_validate_json(settings_json))
+
+
+def library(settings: Settings) -> Library:
+    return _library(settings.model_dump_json())
+
+
+def warm_engine(settings: Settings, mode: str = EXTRACTIVE) -> QAEngine:
+    """The warmed engine, so the first question of a browser tab pays nothing."""
+    return library(settings).engine(mode)

@@ -1,0 +1,179 @@
+"""Command line: `python -m qa_app ask …` and `python -m qa_app eval …`.
+
+    python -m qa_app ask "QUESTION" [--store DIR] [--k N] [--type minutes] [--json]
+    python -m qa_app ask --batch FILE.jsonl --json
+    python -m qa_app eval --questions FILE.jsonl [--store DIR] [--baseline] [--json]
+    python -m qa_app eval --format squad2 FILE [--limit N]
+    python -m qa_app eval --format qmsum FILE [--limit N] [--baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from ingest.errors import CouncilPapersError
+from ingest.types import DOC_TYPES
+
+logger = logging.getLogger("qa_app")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa_app", description="Ask the council papers; evaluate answers.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer a question (or a JSONL batch) with cited paragraphs")
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--batch", type=Path, help="JSONL file, one object with a `question` per line")
+    ask.add_argument("--store", type=Path, help="index folder (default: COUNCIL_STORE_DIR or .index)")
+    ask.add_argument("--k", type=int, default=8, help="paragraphs to retrieve (default 8)")
+    ask.add_argument("--type", dest="doc_types", action="append", default=[], choices=DOC_TYPES,
+                     help="only papers of this type (repeatable)")
+    ask.add_argument("--body", dest="bodies", action="append", default=[], help="only papers of this body/committee")
+    ask.add_argument("--paper", dest="papers", action="append", default=[], help="only this paper (its path as stored)")
+    ask.add_argument("--date-from", help="only papers dated on or after YYYY[-MM[-DD]]")
+    ask.add_argument("--date-to", help="only papers dated on or before YYYY[-MM[-DD]]")
+    ask.add_argument("--json", action="store_true", help="print JSON (one object per line with --batch)")
+
+    ev = sub.add_parser("eval", help="measure retrieval, answers, citations and abstention on a question set")
+    ev.add_argument("file", nargs="?", type=Path, help="question file (same as --questions)")
+    ev.add_argument("--questions", type=Path, help="question file")
+    ev.add_argument("--format", choices=("council", "squad2", "qmsum"), default="council",
+                    help="council (JSONL with id, question, answerable, answers, evidence), squad2 or qmsum")
+    ev.add_argument("--store", type=Path, help="index folder for the council format")
+    ev.add_argument("--k", type=int, default=10, help="paragraphs retrieved per question (default 10)")
+    ev.add_argument("--limit", type=int, help="evaluate at most N questions (a seeded sample for big sets)")
+    ev.add_argument("--seed", type=int, default=13, help="sampling seed for --limit")
+    ev.add_argument("--baseline", action="store_true", help="also run the LangChain tutorial RAG, side by side")
+    ev.add_argument("--work-dir", type=Path, help="keep the temporary index of squad2/qmsum here for reuse")
+    ev.add_argument("--details", type=Path, help="write per-question results to this JSONL file")
+    ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = out or sys.stdout
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        if args.command == "ask":
+            return _ask(args, out)
+        return _eval(args, out)
+    except CouncilPapersError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _engine(store: Path | None) -> Any:
+    from qa_app.config import load_settings
+    from qa_app.engine import QAEngine
+
+    settings = load_settings(store)
+    if not settings.store_dir.exists():
+        from ingest.errors import ConfigError
+
+        raise ConfigError(f"no index at {settings.store_dir}; build one with: python -m ingest --store {settings.store_dir}")
+    return QAEngine(settings)
+
+
+def _ask(args: argparse.Namespace, out: TextIO) -> int:
+    from ingest.errors import ConfigError
+    from qa_app.engine import make_filters
+    from qa_app.types import Turn
+
+    if (args.question is None) == (args.batch is None):
+        raise ConfigError("give either a QUESTION or --batch FILE, not both or neither")
+    if args.k <= 0:
+        raise ConfigError(f"--k must be greater than 0; got {args.k}")
+    filters = make_filters(doc_types=args.doc_types, bodies=args.bodies, papers=args.papers,
+                           date_from=args.date_from, date_to=args.date_to)
+    engine = _engine(args.store)
+    try:
+        if args.question is not None:
+            answer = engine.ask(args.question, filters=filters, k=args.k)
+            if args.json:
+                print(json.dumps(answer.to_json(), ensure_ascii=False), file=out)
+            else:
+                print(render_text(answer), file=out)
+            return 0
+        if not args.batch.is_file():
+            raise ConfigError(f"--batch file not found: {args.batch}")
+        with args.batch.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ConfigError(f"{args.batch}:{number}: not JSON ({exc.msg})") from exc
+                if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+                    raise ConfigError(f"{args.batch}:{number}: each line needs a string `question`")
+                history = [Turn(str(t.get("question", "")), str(t.get("answer", "")))
+                           for t in record.get("history") or [] if isinstance(t, dict)]
+                answer = engine.ask(record["question"], history=history, filters=filters, k=args.k)
+                result = {**record, **answer.to_json()}
+                if args.json:
+                    print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+                else:
+                    print(render_text(answer) + "\n", file=out, flush=True)
+        return 0
+    finally:
+        engine.close()
+
+
+def render_text(answer: Any) -> str:
+    """A readable answer with its numbered sources (or the closest matches)."""
+    lines = [answer.answer, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            src = c.source
+            lines.append(f"  [{c.n}] {src.title} ({src.doc_type}, {src.date or 'undated'}) — paragraph "
+                         f"{src.paragraph.number}, {src.path}")
+            lines.append(f"      “{c.quote}”")
+    elif answer.retrieved:
+        lines.append("Closest matches:")
+        for r in answer.retrieved:
+            snippet = r.paragraph.text if len(r.paragraph.text) <= 160 else r.paragraph.text[:157] + "…"
+            lines.append(f"  - {r.title} ({r.doc_type}, {r.date or 'undated'}) — paragraph {r.paragraph.number}: "
+                         f"{snippet}")
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    return "\n".join(lines).rstrip()
+
+
+def _eval(args: argparse.Namespace, out: TextIO) -> int:
+    from ingest.errors import ConfigError
+    from qa_app.eval.runner import EvalOptions, run_eval
+
+    path = args.questions or args.file
+    if path is None:
+        raise ConfigError("give the question file: eval --questions FILE (or eval --format squad2 FILE)")
+    if not path.is_file():
+        raise ConfigError(f"question file not found: {path}")
+    if args.limit is not None and args.limit <= 0:
+        raise ConfigError(f"--limit must be greater than 0; got {args.limit}")
+    if args.k <= 0:
+        raise ConfigError(f"--k must be greater than 0; got {args.k}")
+    options = EvalOptions(
+        path=path, fmt=args.format, store=args.store, k=args.k, limit=args.limit, seed=args.seed,
+        baseline=args.baseline, work_dir=args.work_dir, details=args.details,
+    )
+    report = run_eval(options)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(report.render(), file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""What kind of thing a question asks for, and whether a sentence contains one.
+
+"How much" wants money, "how many" a number, "when" a date, "who" (or "the
+name of the Director") a person's name. A sentence without the wanted kind
+cannot be the answer however many words it shares with the question; this is
+what lets the engine decline "What is the name of the Director?" when the papers
+mention the Director but never her name.
+"""
+
+from __future__ import annotations
+
+import re
+
+MONEY = "money"
+NUMBER = "number"
+DATE = "date"
+PERSON = "person"
+
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_RE = "|".join(_MONTHS.split() + [m[:3] for m in _MONTHS.split()])
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
+    "dozen half quarter"
+)
+_NUMBER = re.compile(rf"\b\d[\d,.]*\b|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:m|bn|k|million|billion|thousand|pounds?|pence|p)\b"
+    r"|\b(?:million|billion|thousand) (?:pounds|dollars|euros)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{_MONTH_RE})\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+    r"|\b(?:century|decade|year|month|week|spring|summer|autumn|winter|today|yesterday|tomorrow)\b",
+    re.IGNORECASE,
+)
+_HONORIFIC = re.compile(
+    r"\b(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Baroness|Baron|Professor|Prof|Rev|Reverend|King|Queen"
+    r"|Prince|Princess|Pope|Emperor|General|Captain|President|Senator|Judge|Justice)\.?(?:\s+[A-Z][\w'’-]+){1,3}"
+)
+_CAPITALISED = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:[A-Z][a-z'’-]+|[A-Z]\.))+")
+_ROLE_WORDS = (
+    "director|leader|chair|chairman|chairwoman|chairperson|chief|executive|head|officer|minister|secretary|mayor"
+    "|member|councillor|commissioner|president|manager|inspector|clerk|speaker|founder|author|king|queen|ruler"
+)
+_PERSON_QUESTION = re.compile(
+    rf"^\s*(?:who|whom)\b|\bwho(?:se)?\s+(?:is|was|were|are|did|does|had|has|will|would|proposed|seconded|said|"
+    rf"chaired|led|wrote|made|gave)\b|\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:{_ROLE_WORDS})\b",
+    re.IGNORECASE,
+)
+_NOT_NAME_WORDS = frozenset(
+    """the a an of and for in on at to by with from council councils cabinet committee sub-committee board boards
+    services service department ministry office government children's children families family education health
+    social care ofsted plan report improvement inspection director leader chair member members chief executive
+    head officer minister secretary mayor agenda item minutes resolved proposed seconded university school college
+    court house parliament party group authority local county city borough district national state act bill law
+    north south east west new great united kingdom royal street road january february march april may june july
+    august september october november december monday tuesday wednesday thursday friday saturday sunday labour
+    conservative liberal democrat green safeguarding partnership programme strategy review areas area scrutiny
+    committee's council's overall cabinet's members' appendix paragraph annex section page""".split()
+)
+
+
+def question_type(question: str) -> str | None:
+    """The kind of answer `question` expects, or None when any sentence may do."""
+    q = question.lower()
+    if _PERSON_QUESTION.search(question):
+        return PERSON
+    if re.search(r"\bhow much\b|\bwhat (?:amount|sum|budget|cost|price)\b|\bhow much money\b|\bcost\b", q):
+        return MONEY
+    if re.search(r"\bhow many\b|\bwhat (?:number|percentage|proportion)\b|\bhow long\b|\bhow old\b", q):
+        return NUMBER
+    if re.search(r"^\s*when\b|\bwhen (?:is|was|were|did|does|will|had)\b|\bwhat (?:year|date|month|day)\b"
+                 r"|\bwhich (?:year|date|month|day)\b|\bin what year\b", q):
+        return DATE
+    return None
+
+
+def person_names(sentence: str, question: str = "") -> list[str]:
+    """Things in `sentence` that look like a person's name and are not already in
+    the question: an honorific and a capitalised word, or a run of two or more
+    capitalised words none of which is an institution or role word."""
+    asked = {w.lower().strip("'’") for w in re.findall(r"[\w'’-]+", question)}
+    names = [m.group() for m in _HONORIFIC.finditer(sentence)]
+    for match in _CAPITALISED.finditer(sentence):
+        words = match.group().split()
+        if any(w.lower() in _NOT_NAME_WORDS or w.lower().strip("'’") in asked for w in words):
+            continue
+        names.append(match.group())
+    return [n for n in names if n.split()[-1].lower().strip("'’") not in asked]
+
+
+def has_type(sentence: str, kind: str | None, question: str = "") -> bool:
+    """Whether `sentence` contains something of the kind `question_type` asked for."""
+    if kind is None:
+        return True
+    if kind == MONEY:
+        return bool(_MONEY.search(sentence))
+    if kind == NUMBER:
+        return bool(_NUMBER.search(sentence))
+    if kind == DATE:
+        return bool(_DATE.search(sentence))
+    if kind == PERSON:
+        return bool(person_names(sentence, question))
+    raise ValueError(f"unknown answer type {kind!r}")

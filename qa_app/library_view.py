@@ -1,0 +1,114 @@
+"""The library as the app presents it: filter choices, stats and the paper
+table, computed from the catalogue (`PaperStore.documents()`), plus turning
+the sidebar's choices into `Filters`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from ingest.errors import ConfigError
+from ingest.store import Filters, StoredDocument
+from ingest.types import DOC_TYPES
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the sidebar offers: only values some paper actually has."""
+
+    doc_types: tuple[str, ...]
+    bodies: tuple[str, ...]
+    papers: dict[str, str]
+    """doc_id → title, ordered by title."""
+    first_year: int | None
+    last_year: int | None
+
+
+def doc_type_label(doc_type: str) -> str:
+    return doc_type.replace("_", " ").capitalize()
+
+
+def filter_options(documents: Iterable[StoredDocument]) -> FilterOptions:
+    docs = list(documents)
+    present = {d.meta.doc_type for d in docs}
+    types = tuple(t for t in DOC_TYPES if t in present) + tuple(sorted(present - set(DOC_TYPES)))
+    bodies = tuple(sorted({d.meta.body for d in docs if d.meta.body}))
+    papers = dict(sorted(((d.doc_id, d.meta.title) for d in docs), key=lambda kv: (kv[1].lower(), kv[0])))
+    years = sorted(int(d.meta.date[:4]) for d in docs if d.meta.date and d.meta.date[:4].isdigit())
+    return FilterOptions(types, bodies, papers, years[0] if years else None, years[-1] if years else None)
+
+
+def make_filters(
+    *,
+    doc_types: Sequence[str] = (),
+    bodies: Sequence[str] = (),
+    doc_ids: Sequence[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Filters:
+    """`Filters` from widget values; refuses an inverted date range."""
+    unknown = [t for t in doc_types if t not in DOC_TYPES]
+    if unknown:
+        raise ConfigError(f"unknown document type {unknown[0]!r}; choose from {', '.join(DOC_TYPES)}")
+    if date_from and date_to and date_from > date_to:
+        raise ConfigError(f"the date range starts after it ends: {date_from.isoformat()} > {date_to.isoformat()}")
+    return Filters(
+        doc_types=tuple(doc_types), bodies=tuple(bodies), doc_ids=tuple(doc_ids),
+        date_from=int(date_from.strftime("%Y%m%d")) if date_from else None,
+        date_to=int(date_to.strftime("%Y%m%d")) if date_to else None,
+    )
+
+
+def describe_filters(filters: Filters, titles: dict[str, str]) -> str:
+    """A one-line human summary, shown under answers that were filtered."""
+    parts: list[str] = []
+    if filters.doc_types:
+        parts.append("type: " + ", ".join(doc_type_label(t) for t in filters.doc_types))
+    if filters.bodies:
+        parts.append("body: " + ", ".join(filters.bodies))
+    if filters.doc_ids:
+        parts.append("papers: " + "; ".join(titles.get(d, d) for d in filters.doc_ids))
+    if filters.date_from or filters.date_to:
+        fmt = (lambda v: f"{str(v)[:4]}-{str(v)[4:6]}-{str(v)[6:]}" if v else "…")
+        parts.append(f"dates: {fmt(filters.date_from)} to {fmt(filters.date_to)}")
+    return "; ".join(parts)
+
+
+def format_time(timestamp: float | None) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else "never"
+
+
+def corpus_relative(path: str, corpus_dir: Path) -> str:
+    """A paper's path as officers know it: relative to the corpus folder when inside it."""
+    candidate = Path(path)
+    absolute = candidate if candidate.is_absolute() else Path.cwd() / candidate
+    try:
+        return absolute.resolve().relative_to(corpus_dir.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def resolve_paper_file(path: str) -> Path | None:
+    """The paper's file on disk, if it is still there."""
+    candidate = Path(path)
+    absolute = candidate if candidate.is_absolute() else Path.cwd() / candidate
+    return absolute if absolute.is_file() else None
+
+
+def library_rows(documents: Iterable[StoredDocument], corpus_dir: Path) -> list[dict[str, object]]:
+    """The officer page's table, newest date first."""
+    rows = [
+        {
+            "Title": d.meta.title,
+            "Type": doc_type_label(d.meta.doc_type),
+            "Date": d.meta.date or "",
+            "Body": d.meta.body or "",
+            "Paragraphs": d.paragraphs,
+            "Ingested": format_time(d.ingested_at),
+            "File": corpus_relative(d.path, corpus_dir),
+        }
+        for d in documents
+    ]
+    return sorted(rows, key=lambda r: (str(r["Date"]), str(r["Title"])), reverse=True)

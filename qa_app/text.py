@@ -1,0 +1,158 @@
+"""Text helpers shared by the answerers: sentences with offsets, verbatim quote
+finding, normalisation and stemmed content terms.
+
+Everything here works on character offsets into the original string, so a quote
+taken from a sentence span is, by construction, a verbatim substring of its
+paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "STOPWORDS", "Span", "content_terms", "find_quote", "normalise", "split_sentences", "stem", "tokens",
+]
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+    now of off on once only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom whose why will with would you your yours yourself yourselves
+    s t don shall may might must upon per via within""".split()
+)
+"""English function words; question words are included because they never
+appear in the answer sentence."""
+
+_ABBREVIATIONS = frozenset(
+    "cllr mr mrs ms dr prof st no nos vs etc e.g i.e cf approx dept govt co ltd inc rev sr jr fig para paras".split()
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+_WORD = re.compile(r"[A-Za-z0-9£$€%]+(?:['’.][A-Za-z0-9]+)*")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "–": "-", "—": "-", "\u00a0": " "})
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence as `text[start:end]` of the string it came from."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences of `text` with their offsets, trimmed of surrounding whitespace.
+
+    A stop ends a sentence when whitespace and a capital, digit, quote or bracket
+    follow, unless it closes a known abbreviation, an initial ("J."), or a leading
+    list number ("1. Council accepts …")."""
+    spans: list[Span] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        nxt = text[end:].lstrip()
+        if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"'“‘([£•·"):
+            continue
+        before = text[start : match.start()].rstrip()
+        last_word = before.split()[-1].lower() if before.split() else ""
+        if match.group().startswith(".") and len(match.group().rstrip("\"'”’)]")) == 1:
+            if last_word.rstrip(".") in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+                continue
+            if before.strip().isdigit() or re.fullmatch(r"\(?[0-9a-z]{1,3}\)?", before.strip()):
+                continue  # a list number such as "1." or "(a)." at the start
+        _append(spans, text, start, end)
+        start = end
+    _append(spans, text, start, len(text))
+    return spans
+
+
+def _append(spans: list[Span], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    trail = len(piece.rstrip())
+    if trail > lead:
+        spans.append(Span(start + lead, start + trail, text[start + lead : start + trail]))
+
+
+def normalise(text: str) -> str:
+    """Casefolded, NFKC, curly quotes and dashes made plain, whitespace collapsed:
+    the form in which evidence and answers are compared."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def find_quote(paragraph: str, quote: str) -> tuple[int, int] | None:
+    """Offsets of `quote` inside `paragraph`, or None.
+
+    Exact match first; otherwise a match that ignores case, quote style and runs
+    of whitespace, mapped back to the paragraph's own offsets so that
+    `paragraph[start:end]` is what should be shown as the verbatim quote."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    at = paragraph.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    folded, index = _fold_with_index(paragraph)
+    target, _ = _fold_with_index(quote)
+    if not target:
+        return None
+    at = folded.find(target)
+    if at < 0:
+        return None
+    return index[at], index[at + len(target) - 1] + 1
+
+
+def _fold_with_index(text: str) -> tuple[str, list[int]]:
+    """A folded copy of `text` and, for each of its characters, the offset of the
+    original character it came from."""
+    out: list[str] = []
+    index: list[int] = []
+    space = False
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch).translate(_QUOTES).casefold()
+        if not folded:
+            continue
+        if folded.isspace():
+            if out and not space:
+                out.append(" ")
+                index.append(i)
+            space = True
+            continue
+        space = False
+        for piece in folded:
+            out.append(piece)
+            index.append(i)
+    while out and out[-1] == " ":
+        out.pop()
+        index.pop()
+    return "".join(out), index
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens (money, percentages and decimals stay whole)."""
+    return [m.group().lower().replace("’", "'").rstrip(".") for m in _WORD.finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    word = word.removesuffix("'s")
+    return str(_stemmer().stemWord(word))  # type: ignore[attr-defined]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed tokens without stopwords, in order (duplicates kept)."""
+    return [stem(t) for t in tokens(text) if t not in STOPWORDS and t.strip("'")]

@@ -1,0 +1,102 @@
+"""Council Papers Assistant: cited answers for councillors.
+
+Run with `streamlit run streamlit_app.py` (binds to 127.0.0.1; see the README
+to expose it deliberately). Layout only: answering lives in `qa_app`, the
+library in `ingest`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+from pydantic import ValidationError
+
+from app_support.chat_view import ChatTurn, render_answer
+from app_support.gate import require_password
+from app_support.ingest_view import ProgressBar, render_report
+from app_support.resources import library
+from app_support.sidebar import render_export, render_sidebar
+from ingest.config import Settings
+from ingest.errors import CouncilPapersError
+from ingest.library import MAX_TOKENS
+from ingest.pipeline import run
+from qa_app.feedback import FeedbackStore
+from qa_app.render import VIEWER_CSS, escape_markdown
+from qa_app.types import Turn
+
+st.set_page_config(page_title="Council Papers Assistant", page_icon=":material/account_balance:", layout="wide")
+
+try:
+    settings = Settings()
+except ValidationError as exc:
+    st.error(f"A setting is invalid; fix the COUNCIL_* environment or .env file:\n\n{exc}")
+    st.stop()
+
+require_password(settings.chat_password, page="chat")
+
+try:
+    lib = library(settings)
+    lib.store.check_compatible()
+except CouncilPapersError as exc:
+    st.error(f"The library cannot be opened: {exc}")
+    st.stop()
+
+st.html(VIEWER_CSS)
+st.title("Council Papers Assistant")
+st.caption("Ask about the council papers. Every answer quotes the paragraph it comes from.")
+
+store = lib.store
+if store.document_count() == 0:
+    st.info(
+        f"The library is empty: no papers have been ingested into `{settings.store_dir}` yet. "
+        "Run `python -m ingest` to ingest the corpus folder, or use the button below.",
+        icon=":material/library_add:",
+    )
+    if st.button(f"Ingest the corpus folder now ({settings.corpus_dir})", type="primary"):
+        if not settings.corpus_dir.is_dir():
+            st.error(f"There is no corpus folder at {settings.corpus_dir}; set COUNCIL_CORPUS_DIR.")
+            st.stop()
+        bar = ProgressBar()
+        report = run([settings.corpus_dir], store, lib.embedder, max_bytes=settings.max_file_bytes,
+                     max_tokens=MAX_TOKENS, progress=bar)
+        bar.finish()
+        lib.refresh()
+        render_report(report)
+        st.button("Start asking", type="primary")
+    st.stop()
+
+turns: list[ChatTurn] = st.session_state.setdefault("turns", [])
+choice = render_sidebar(
+    store.documents(), store.paragraph_count(), store.last_ingested(), lib.modes, settings.llm
+)
+try:
+    engine = lib.engine(choice.mode)
+except CouncilPapersError as exc:
+    st.error(f"The {choice.mode} answer mode is not available: {exc}")
+    st.stop()
+
+feedback = FeedbackStore(settings.store_dir)
+for index, turn in enumerate(turns):
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(turn.answer.question))
+    with st.chat_message("assistant"):
+        render_answer(index, turn, store, settings.corpus_dir, feedback)
+
+if question := st.chat_input("Ask a question about the council papers"):
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(question))
+    with st.chat_message("assistant"):
+        history = [Turn(t.answer.question, t.answer.answer) for t in turns]
+        try:
+            with st.spinner("Searching the papers…"):
+                engine.refresh()
+                answer = engine.ask(question, history=history, filters=choice.filters)
+        except CouncilPapersError as exc:
+            st.error(str(exc))
+        else:
+            turn = ChatTurn(uuid.uuid4().hex, answer, choice.filters_note)
+            turns.append(turn)
+            render_answer(len(turns) - 1, turn, store, settings.corpus_dir, feedback)
+
+render_export([t.answer for t in turns])

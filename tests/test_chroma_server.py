@@ -1,0 +1,83 @@
+"""The same ingestion and retrieval against a real `chroma run` server, chosen by
+configuration alone (COUNCIL_CHROMA_HOST / COUNCIL_CHROMA_PORT)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ingest
+
+from ingest.config import Settings
+from ingest.embed import MiniLMEmbedder
+from ingest.library import open_store
+from ingest.store import Filters
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture()
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    executable = Path(sys.executable).with_name("chroma")
+    command = [str(executable)] if executable.exists() else [shutil.which("chroma") or "chroma"]
+    port = free_port()
+    proc = subprocess.Popen(
+        [*command, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("chroma server did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_ingest_and_query_through_a_chroma_server(
+    chroma_server: int, tmp_path: Path, embedder: MiniLMEmbedder, settings: Settings
+) -> None:
+    remote = settings.model_copy(
+        update={"store_dir": tmp_path / "catalogue", "chroma_host": "127.0.0.1", "chroma_port": chroma_server}
+    )
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    store = open_store(remote, embedder.name)
+    report = ingest([corpus], store, embedder)
+    assert report.ok and report.documents == 5
+    assert not (tmp_path / "catalogue" / "chroma").exists(), "vectors live on the server, not in a folder"
+    assert store.collection.count() == report.chunks
+
+    question = embedder.embed_query("How much money was allocated for immediate changes in children's services?")
+    hits = store.query_dense(question, k=3)
+    texts = [p.text for p in store.paragraphs_by_id([pid for pid, _ in hits]).values()]
+    assert any("£2m" in t for t in texts)
+    only_press = store.query_dense(question, k=3, filters=Filters(doc_types=("press_release",)))
+    docs = store.document_meta(store.paragraphs_by_id([p for p, _ in only_press])[pid].doc_id for pid, _ in only_press)
+    assert only_press and all(d.meta.doc_type == "press_release" for d in docs.values())
+
+    again = ingest([corpus], store, embedder)
+    assert len(again.unchanged) == 5 and again.embedded_chunks == 0

@@ -1,0 +1,119 @@
+"""Loaders: every format, and every kind of bad input, fails with a message that
+names the file and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docgen import encrypt_pdf, make_docx, make_pdf
+
+from ingest.errors import LoadError
+from ingest.load import load_blocks
+from ingest.paragraphs import segment
+
+
+def texts(path: Path) -> list[str]:
+    _, paragraphs = segment(path.name, load_blocks(path))
+    return [p.text for p in paragraphs]
+
+
+def test_utf8_text(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Council allocated £2m.\n\nIt was agreed.", encoding="utf-8")
+    assert texts(path) == ["Council allocated £2m.", "It was agreed."]
+
+
+def test_cp1252_text_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "windows.txt"
+    path.write_bytes("The Council’s budget is £3.5m – agreed.".encode("cp1252"))
+    assert texts(path) == ["The Council’s budget is £3.5m – agreed."]
+
+
+def test_latin1_text_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Café costs £5, naïve plan agreed.".encode("latin-1"))
+    assert texts(path) == ["Café costs £5, naïve plan agreed."]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.txt", b"  \n\n \t\n", "empty file"),
+        ("binary.txt", bytes(range(256)) * 8, "binary content"),
+        ("corrupt.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage without xref", "PDF"),
+        ("notes.xyz", b"some text", "unsupported file type '.xyz'"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", "corrupt or unreadable DOCX"),
+    ],
+)
+def test_bad_input_names_file_and_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(LoadError) as info:
+        load_blocks(path)
+    assert str(path) in str(info.value)
+    assert reason in info.value.reason
+
+
+def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "secret.pdf"
+    path.write_bytes(encrypt_pdf(make_pdf([["Confidential budget lines."]]), "hunter2"))
+    with pytest.raises(LoadError, match="encrypted PDF"):
+        load_blocks(path)
+
+
+def test_pdf_paragraphs_keep_page_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(make_pdf([["CABINET REPORT", "1. The plan was approved."], ["2. The budget was noted."]]))
+    _, paragraphs = segment("report.pdf", load_blocks(path))
+    by_text = {p.text: p for p in paragraphs}
+    assert by_text["CABINET REPORT"].kind == "heading"
+    assert by_text["1. The plan was approved."].page == 1
+    assert by_text["2. The budget was noted."].page == 2
+    assert by_text["2. The budget was noted."].heading == "CABINET REPORT"
+
+
+def test_docx_tables_become_readable_rows(tmp_path: Path) -> None:
+    path = make_docx(
+        tmp_path / "budget.docx", "Capital budget", ["The committee set the budget."],
+        [["Scheme", "Cost"], ["Roads", "£5m"], ["Schools", "£7m"]],
+    )
+    _, paragraphs = segment("budget.docx", load_blocks(path))
+    assert [p.text for p in paragraphs] == [
+        "Capital budget",
+        "The committee set the budget.",
+        "Scheme: Roads | Cost: £5m",
+        "Scheme: Schools | Cost: £7m",
+        "Resolved – that the budget report be noted.",
+    ]
+    assert paragraphs[0].kind == "heading"
+    assert paragraphs[2].kind == "table" and paragraphs[2].heading == "Capital budget"
+
+
+def test_html_scripts_never_reach_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>t</title><script>var secret = 'leak';</script><style>p{}</style></head>"
+        "<body><h1>Cabinet minutes</h1><p>The report was <b>noted</b>.</p>"
+        "<script>alert('x')</script><ul><li>First point</li><li>Second point</li></ul>"
+        "<table><tr><th>Item</th><th>Cost</th></tr><tr><td>Roads</td><td>£5m</td></tr></table>"
+        "<noscript>enable js</noscript></body></html>",
+        encoding="utf-8",
+    )
+    got = texts(path)
+    assert got == ["Cabinet minutes", "The report was noted.", "First point", "Second point",
+                   "Item | Cost", "Roads | £5m"]
+    joined = " ".join(got)
+    assert "secret" not in joined and "alert" not in joined and "enable js" not in joined
+
+
+def test_markdown_headings_and_links(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    path.write_text("# Motion on libraries\n\nCouncil notes the [report](http://x).\n\n- keep branches open\n")
+    _, paragraphs = segment("notes.md", load_blocks(path))
+    assert [(p.kind, p.text) for p in paragraphs] == [
+        ("heading", "Motion on libraries"),
+        ("text", "Council notes the report."),
+        ("list_item", "keep branches open"),
+    ]

@@ -1,0 +1,81 @@
+"""Paragraph segmentation and ids on the seed papers as they really are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.load import load_blocks
+from ingest.paragraphs import segment
+from ingest.types import Block
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def seed(name: str) -> tuple[str, list]:  # type: ignore[type-arg]
+    path = CORPUS / name
+    return segment(name, load_blocks(path))
+
+
+def test_motion_clauses_and_proposer_lines_are_paragraphs() -> None:
+    _, paragraphs = seed("wirral-council-2016-10-17-motion-ofsted-inspection-report.txt")
+    texts = [p.text for p in paragraphs]
+    clauses = [t for t in texts if t[:2] in {f"{i}." for i in range(1, 9)}]
+    assert len(clauses) == 8
+    assert "Proposed: Councillor Phil Davies" in texts
+    assert "Seconded: Councillor Tony Smith" in texts
+    assert [p.number for p in paragraphs] == list(range(1, len(paragraphs) + 1))
+
+
+def test_boilerplate_and_bullet_glyphs_are_removed() -> None:
+    for name in (
+        "cabinet-minutes-ofsted-inspection-outcome.txt",
+        "wirral-children-sub-committee-2016-minutes-ofsted-report.txt",
+        "wirral-press-release-2019-childrens-services-improved.txt",
+    ):
+        text, paragraphs = seed(name)
+        for p in paragraphs:
+            assert p.text.strip() == p.text and p.text
+            assert p.text not in {"Agenda item", "Back to top", "Supporting documents:"}
+            assert not p.text.startswith(("·", "•")), p.text
+            assert "\u00a0" not in p.text
+    _, paragraphs = seed("cabinet-minutes-ofsted-inspection-outcome.txt")
+    bullets = [p for p in paragraphs if p.text.startswith("The Cabinet Member for Children and Families")]
+    assert len(bullets) == 1 and bullets[0].kind == "list_item"
+
+
+def test_resolved_items_each_stand_alone() -> None:
+    _, paragraphs = seed("cabinet-minutes-ofsted-inspection-outcome.txt")
+    starts = [p.text[:3] for p in paragraphs]
+    assert "(a)" in starts and "(b)" in starts and "(c)" in starts
+    assert any(p.text == "RESOLVED: that" for p in paragraphs)
+
+
+def test_offsets_point_into_the_normalised_text() -> None:
+    for path in sorted(CORPUS.glob("*.txt")):
+        text, paragraphs = segment(path.name, load_blocks(path))
+        for p in paragraphs:
+            assert text[p.start : p.end] == p.text
+
+
+def test_paragraphs_know_their_heading() -> None:
+    _, paragraphs = seed("wirral-press-release-2019-childrens-services-improved.txt")
+    item = next(p for p in paragraphs if p.text.startswith("Transition arrangements"))
+    assert item.heading == "Areas which require improvement"
+
+
+def test_ids_survive_an_edit_elsewhere() -> None:
+    blocks = [Block("First paragraph stays."), Block("Second one changes."), Block("Third stays too.")]
+    _, before = segment("doc", blocks)
+    edited = [blocks[0], Block("Second one changed a lot, with new words."), blocks[2]]
+    _, after = segment("doc", edited)
+    assert before[0].id == after[0].id
+    assert before[2].id == after[2].id
+    assert before[1].id != after[1].id
+    inserted = [blocks[0], Block("A brand new paragraph."), *blocks[1:]]
+    _, shifted = segment("doc", inserted)
+    assert {p.id for p in before} <= {p.id for p in shifted}
+
+
+def test_repeated_text_gets_distinct_ids() -> None:
+    _, paragraphs = segment("doc", [Block("Agreed."), Block("Agreed.")])
+    assert paragraphs[0].id != paragraphs[1].id
