@@ -11,7 +11,6 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 

@@ -300,7 +300,10 @@ class PaperStore:
             self._db.executemany(
                 'INSERT INTO paragraphs (id, doc_id, number, text, start, "end", kind, heading, page)'
                 " VALUES (?,?,?,?,?,?,?,?,?)",
-                [(p.id, p.doc_id, p.number, p.text, p.start, p.end, p.kind, p.heading, p.page) for p in paper.paragraphs],
+                [
+                    (p.id, p.doc_id, p.number, p.text, p.start, p.end, p.kind, p.heading, p.page)
+                    for p in paper.paragraphs
+                ],
             )
             self._db.executemany(
                 "INSERT INTO chunks VALUES (?,?,?)", [(c.id, paper.doc_id, ",".join(c.paragraph_ids)) for c in chunks]

@@ -134,7 +134,8 @@ def test_bad_input_is_reported_and_the_rest_lands(tmp_path: Path, embedder: Mini
     assert "symlink points outside the corpus" in failed["link.txt"]
     assert len(failed) == 7
     skipped = {Path(s.path).name: s.error for s in report.skipped}
-    assert skipped == {"good.txt": "same content as " + str(Path(report.added[0]).parent / "copy of good.txt") + "; skipped"}
+    first = Path(report.added[0]).parent / "copy of good.txt"
+    assert skipped == {"good.txt": f"same content as {first}; skipped"}
     landed = sorted(Path(p).name for p in report.added)
     assert landed == ["Minutes – Café Society 2019.txt", "copy of good.txt", "good.pdf", "page.html", "table.docx",
                       "windows.txt"]
