@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Where papers live by default.")
     chroma_host: str | None = Field(None, description="Use a `chroma run` server at this host instead of the folder.")
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
-    embed_backend: str = Field("torch", description="torch, onnx or onnx-int8.")
+    embed_backend: str = Field("onnx-int8", description="torch, onnx or onnx-int8.")
     embed_batch_size: int = Field(32, description="Passages per embedding batch.")
     model_cache: Path | None = Field(None, description="Where exported ONNX models are cached.")
     max_file_mb: float = Field(25.0, description="Papers larger than this are refused.")

@@ -66,7 +66,7 @@ class MiniLMEmbedder:
 
     dimension = 384
 
-    def __init__(self, backend: str = "torch", cache_dir: Path | None = None, batch_size: int = 32):
+    def __init__(self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32):
         if backend not in BACKENDS:
             raise ConfigError(f"embedding backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
         if batch_size <= 0:

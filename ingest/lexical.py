@@ -11,15 +11,23 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ingest.store import Filters, PaperStore
 
 logger = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _DIR = "bm25"
+
+
+def _bm25s() -> Any:
+    """Import bm25s, undoing the DEBUG level it sets on its own logger at import."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 def _stemmer() -> object | None:
@@ -40,7 +48,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, store: PaperStore) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         generation = store.generation()
         ids, texts = store.lexical_corpus()
@@ -76,7 +84,7 @@ class LexicalIndex:
             if saved["generation"] == store.generation():
                 if not saved["ids"]:
                     return cls(ids=[], generation=saved["generation"], _bm25=None)
-                import bm25s
+                bm25s = _bm25s()
 
                 model = bm25s.BM25.load(str(folder / "index"))
                 return cls(ids=saved["ids"], generation=saved["generation"], _bm25=model)
@@ -92,7 +100,7 @@ class LexicalIndex:
         before ranking, not after."""
         if self._bm25 is None or not self.ids:
             return []
-        import bm25s
+        bm25s = _bm25s()
 
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False)
         if not tokens.vocab:
