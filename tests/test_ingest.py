@@ -153,7 +153,9 @@ def test_cli_json_and_exit_codes(tmp_path: Path, embedder: MiniLMEmbedder, monke
     store_dir = tmp_path / "index"
     monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings: embedder)
     assert main([str(corpus), "--store", str(store_dir), "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    assert captured.err == "", "--json and non-terminal runs draw no progress bars"
+    summary = json.loads(captured.out)
     for key in ("added", "updated", "unchanged", "removed", "failed", "documents", "paragraphs", "chunks", "seconds"):
         assert key in summary
     assert summary["documents"] == 1 and len(summary["added"]) == 1
@@ -168,6 +170,17 @@ def test_cli_json_and_exit_codes(tmp_path: Path, embedder: MiniLMEmbedder, monke
     assert main([str(corpus), "--store", str(store_dir), "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["documents"] == 2 and len(result["unchanged"]) == 1
+
+    (corpus / "big.txt").write_text("The council noted the report. " * 100)
+    monkeypatch.setenv("COUNCIL_MAX_FILE_MB", "0.001")
+    assert main([str(corpus), "--store", str(store_dir), "--json"]) == 1
+    limited = json.loads(capsys.readouterr().out)
+    errors = {f["path"]: f["error"] for f in limited["failed"]}
+    assert "over the 0.0 MB limit (set COUNCIL_MAX_FILE_MB to raise it)" in errors[str(corpus / "big.txt")]
+    monkeypatch.setenv("COUNCIL_MAX_FILE_MB", "-1")
+    assert main([str(corpus), "--store", str(store_dir)]) == 2
+    assert "max_file_mb" in capsys.readouterr().err
+    monkeypatch.delenv("COUNCIL_MAX_FILE_MB")
 
     assert main([str(tmp_path / "missing"), "--store", str(store_dir)]) == 2
     assert "no such file or folder" in capsys.readouterr().err
