@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export HF_HUB_OFFLINE=1
+# llama.cpp and torch share libgomp; passive waiting keeps them from spinning against each other.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 # Incremental: unchanged papers are skipped, so this is quick after the first run.
 # Exit code 1 means some papers failed (reported above); the app still starts.
 .venv/bin/python -m ingest || [ $? -eq 1 ]
