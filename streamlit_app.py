@@ -12,10 +12,11 @@ import uuid
 import streamlit as st
 from pydantic import ValidationError
 
-from app_support.chat_view import ChatTurn, render_answer
+from app_support.chat_view import ChatTurn, render_answer, stream_answer
 from app_support.gate import require_password
 from app_support.ingest_view import ProgressBar, render_report
-from app_support.resources import library
+from app_support.nav import page_links
+from app_support.resources import LLM, library
 from app_support.sidebar import render_export, render_sidebar
 from ingest.config import Settings
 from ingest.errors import CouncilPapersError
@@ -33,6 +34,7 @@ except ValidationError as exc:
     st.error(f"A setting is invalid; fix the COUNCIL_* environment or .env file:\n\n{exc}")
     st.stop()
 
+page_links()
 require_password(settings.chat_password, page="chat")
 
 try:
@@ -89,9 +91,12 @@ if question := st.chat_input("Ask a question about the council papers"):
     with st.chat_message("assistant"):
         history = [Turn(t.answer.question, t.answer.answer) for t in turns]
         try:
-            with st.spinner("Searching the papers…"):
-                engine.refresh()
-                answer = engine.ask(question, history=history, filters=choice.filters)
+            engine.refresh()
+            if choice.mode == LLM:
+                answer = stream_answer(engine.stream(question, history=history, filters=choice.filters))
+            else:
+                with st.spinner("Searching the papers…"):
+                    answer = engine.ask(question, history=history, filters=choice.filters)
         except CouncilPapersError as exc:
             st.error(str(exc))
         else:

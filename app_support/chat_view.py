@@ -5,11 +5,13 @@ document-derived string goes through `qa_app.render`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
+from ingest.errors import CouncilPapersError
 from ingest.store import PaperStore
 from qa_app.briefing import ABSTENTION_TEXT, answer_markdown
 from qa_app.feedback import FeedbackError, FeedbackRecord, FeedbackStore
@@ -75,10 +77,10 @@ def render_sources(turn_index: int, citations: list[Citation], store: PaperStore
     st.markdown("**Sources**")
     for citation in citations:
         src = citation.source
+        snippet = highlight(src.paragraph.text, citation.quote_start, citation.quote_end, context=SNIPPET_CONTEXT)
         st.html(
             f'<div class="cpa-source" data-n="{int(citation.n)}"><span class="cpa-marker">[{int(citation.n)}]</span> '
-            f"{source_heading(src)}"
-            f'<div class="cpa-snippet">“{highlight(src.paragraph.text, citation.quote_start, citation.quote_end, context=SNIPPET_CONTEXT)}”</div></div>'
+            f'{source_heading(src)}<div class="cpa-snippet">“{snippet}”</div></div>'
         )
         if _open_button(f"Open source [{citation.n}]", key=f"open-{turn_index}-{citation.n}"):
             source_viewer(store, corpus_dir, src, citation.quote_start, citation.quote_end)
@@ -112,6 +114,25 @@ def _record_feedback(store: FeedbackStore, turn: ChatTurn, key: str) -> None:
         st.toast(f"Feedback not saved: {exc}")
         return
     st.toast("Thanks: feedback saved for officers to review.")
+
+
+def stream_answer(pieces: Iterable[str | Answer]) -> Answer:
+    """Show an LLM's answer as it is written (as plain text), and return the
+    verified `Answer` that ends the stream; the caller then renders it properly."""
+    draft = st.empty()
+    written: list[str] = []
+    final: Answer | None = None
+    with st.spinner("Writing the answer…"):
+        for piece in pieces:
+            if isinstance(piece, Answer):
+                final = piece
+            else:
+                written.append(piece)
+                draft.html(f'<div class="cpa-answer cpa-draft">{inert("".join(written))}</div>')
+    draft.empty()
+    if final is None:
+        raise CouncilPapersError("the answer stream ended without an answer")
+    return final
 
 
 def render_answer(

@@ -28,12 +28,13 @@ EXTRACTIVE = "extractive"
 LLM = "llm"
 
 
-@st.cache_resource(show_spinner="Loading the embedding model…")
+@st.cache_resource(show_spinner=False)
 def load_embedder(backend: str, cache_dir: str | None, batch_size: int) -> MiniLMEmbedder:
-    settings = Settings(_env_file=None, embed_backend=backend, model_cache=cache_dir,  # type: ignore[call-arg]
-                        embed_batch_size=batch_size)
+    """The model object, loading in the background: the first page draws at once,
+    and a question asked before loading ends simply waits for it."""
+    settings = Settings(_env_file=None, embed_backend=backend, model_cache=cache_dir, embed_batch_size=batch_size)
     embedder = make_embedder(settings)
-    embedder.warm_up()
+    threading.Thread(target=embedder.warm_up, name="load-embedding-model", daemon=True).start()
     return embedder
 
 
@@ -64,7 +65,9 @@ class Library:
 
                 settings = self.settings if mode == LLM else self.settings.model_copy(update={"llm": None})
                 engine = QAEngine(settings, embedder=self.embedder, store=self.store)
-                engine.warm_up()
+                # Warm in the background so the page is usable while the model loads;
+                # the embedder and retriever lock, so an early question just waits.
+                threading.Thread(target=engine.warm_up, name=f"warm-{mode}", daemon=True).start()
                 self._engines[mode] = engine
             return self._engines[mode]
 

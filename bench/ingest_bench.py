@@ -28,7 +28,7 @@ def measure(path: Path, backend: str) -> dict[str, float | int | str]:
     from ingest.pipeline import run
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, store_dir=Path(tmp), embed_backend=backend)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, store_dir=Path(tmp), embed_backend=backend)
         embedder = make_embedder(settings)
         started = time.perf_counter()
         embedder.warm_up()

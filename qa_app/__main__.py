@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--baseline", action="store_true", help="also run the LangChain tutorial RAG, side by side")
     ev.add_argument("--work-dir", type=Path, help="keep the temporary index of squad2/qmsum here for reuse")
     ev.add_argument("--details", type=Path, help="write per-question results to this JSONL file")
+    ev.add_argument("--threshold", type=float, help="abstention threshold to use instead of the calibrated one")
+    ev.add_argument("--calibrate", action="store_true",
+                    help="never abstain; print abstention / false abstention / accuracy per threshold")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
     return parser
 
@@ -80,7 +83,8 @@ def _engine(store: Path | None) -> Any:
     if not settings.store_dir.exists():
         from ingest.errors import ConfigError
 
-        raise ConfigError(f"no index at {settings.store_dir}; build one with: python -m ingest --store {settings.store_dir}")
+        where = settings.store_dir
+        raise ConfigError(f"no index at {where}; build one with: python -m ingest --store {where}")
     return QAEngine(settings)
 
 
@@ -165,7 +169,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         raise ConfigError(f"--k must be greater than 0; got {args.k}")
     options = EvalOptions(
         path=path, fmt=args.format, store=args.store, k=args.k, limit=args.limit, seed=args.seed,
-        baseline=args.baseline, work_dir=args.work_dir, details=args.details,
+        baseline=args.baseline, work_dir=args.work_dir, details=args.details, threshold=args.threshold,
+        calibrate=args.calibrate,
     )
     report = run_eval(options)
     if args.json:

@@ -48,6 +48,7 @@ _PERSON_QUESTION = re.compile(
     rf"chaired|led|wrote|made|gave)\b|\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:{_ROLE_WORDS})\b",
     re.IGNORECASE,
 )
+_LIST_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[.)]|\(?[a-z]{1,4}\)|[•·*-])\s+")
 _NOT_NAME_WORDS = frozenset(
     """the a an of and for in on at to by with from council councils cabinet committee sub-committee board boards
     services service department ministry office government children's children families family education health
@@ -87,13 +88,15 @@ def person_names(sentence: str, question: str = "") -> list[str]:
         if any(w.lower() in _NOT_NAME_WORDS or w.lower().strip("'’") in asked for w in words):
             continue
         names.append(match.group())
-    return [n for n in names if n.split()[-1].lower().strip("'’") not in asked]
+    kept = [n for n in names if n.split()[-1].lower().strip("'’") not in asked]
+    return [n for n in dict.fromkeys(kept) if not any(n != other and n in other for other in kept)]
 
 
 def has_type(sentence: str, kind: str | None, question: str = "") -> bool:
     """Whether `sentence` contains something of the kind `question_type` asked for."""
     if kind is None:
         return True
+    sentence = _LIST_MARKER.sub("", sentence)
     if kind == MONEY:
         return bool(_MONEY.search(sentence))
     if kind == NUMBER:
@@ -103,3 +106,18 @@ def has_type(sentence: str, kind: str | None, question: str = "") -> bool:
     if kind == PERSON:
         return bool(person_names(sentence, question))
     raise ValueError(f"unknown answer type {kind!r}")
+
+
+_FOCUS = re.compile(
+    r"\b(?:what|which|how\s+many|how\s+much)\s+(?P<focus>(?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+"
+    r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|must|might|may)\b",
+    re.IGNORECASE,
+)
+
+
+def focus_words(question: str) -> str:
+    """The words naming what is asked for: "rating" in "What overall rating did
+    …", "recommendations" in "How many recommendations did …". Empty when the
+    question has no such phrase."""
+    match = _FOCUS.search(question)
+    return match.group("focus") if match else ""

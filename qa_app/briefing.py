@@ -7,13 +7,22 @@ the verbatim quote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from qa_app.render import escape_markdown
 from qa_app.types import Answer, Citation
 
 ABSTENTION_TEXT = "The papers do not answer this question."
+
+_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
+_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+[.)])", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape what any Markdown viewer would treat as markup, keeping
+    the raw note readable (dates and URLs stay as they are)."""
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), _INLINE.sub(r"\\\1", text))
 
 
 def _source_line(citation: Citation) -> str:
@@ -46,7 +55,8 @@ def answer_markdown(answer: Answer, *, heading_level: int = 2) -> str:
                 )
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
-    lines += [escape_markdown(answer.answer), ""]
+    # `[n]` markers stay readable: a bare `[1]` with no `(url)` after it is not a link.
+    lines += [re.sub(r"\\\[(\d+)\\\]", r"[\1]", escape_markdown(answer.answer)), ""]
     if answer.citations:
         lines += [f"{hashes}# Sources", ""]
         for citation in answer.citations:
@@ -56,7 +66,9 @@ def answer_markdown(answer: Answer, *, heading_level: int = 2) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def conversation_markdown(answers: Sequence[Answer], *, title: str = "Briefing note", when: datetime | None = None) -> str:
+def conversation_markdown(
+    answers: Sequence[Answer], *, title: str = "Briefing note", when: datetime | None = None
+) -> str:
     """A whole conversation as one note, oldest question first."""
     stamp = (when or datetime.now()).strftime("%Y-%m-%d %H:%M")
     modes = sorted({a.mode for a in answers})

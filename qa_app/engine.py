@@ -50,6 +50,7 @@ class QAEngine:
         self.settings = settings or Settings()
         self.embedder: Any = embedder or make_embedder(self.settings)
         self.store = store or open_store(self.settings, self.embedder.name)
+        self.store.check_compatible()
         self.terms = TermStats(self.store)
         self.retriever: Retriever = retriever or HybridRetriever(self.store, self.embedder)
         threshold = self.settings.abstain_threshold
@@ -65,7 +66,7 @@ class QAEngine:
             return self.extractive
         from qa_app.answerers.llm import LLMAnswerer
 
-        return LLMAnswerer(self.settings.llm, self.settings.llm_base_url, fallback=self.extractive)  # type: ignore[no-any-return]
+        return LLMAnswerer(self.settings.llm, base_url=self.settings.llm_base_url, fallback=self.extractive)
 
     @property
     def mode(self) -> str:
@@ -144,14 +145,15 @@ class QAEngine:
             answer = self.answerer.answer(resolved, retrieved)
             yield answer.answer
         else:
-            answer = None
+            final: Answer | None = None
             for piece in stream(resolved, retrieved):
                 if isinstance(piece, Answer):
-                    answer = piece
+                    final = piece
                 else:
                     yield piece
-            if answer is None:
+            if final is None:
                 raise CouncilPapersError(f"{type(self.answerer).__name__}.stream ended without an Answer")
+            answer = final
         timings["answer"] = _ms(t0)
         yield self._finish(answer, question, resolved, timings, started)
 

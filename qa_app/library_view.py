@@ -71,9 +71,12 @@ def describe_filters(filters: Filters, titles: dict[str, str]) -> str:
     if filters.doc_ids:
         parts.append("papers: " + "; ".join(titles.get(d, d) for d in filters.doc_ids))
     if filters.date_from or filters.date_to:
-        fmt = (lambda v: f"{str(v)[:4]}-{str(v)[4:6]}-{str(v)[6:]}" if v else "…")
-        parts.append(f"dates: {fmt(filters.date_from)} to {fmt(filters.date_to)}")
+        parts.append(f"dates: {_iso(filters.date_from)} to {_iso(filters.date_to)}")
     return "; ".join(parts)
+
+
+def _iso(value: int | None) -> str:
+    return f"{str(value)[:4]}-{str(value)[4:6]}-{str(value)[6:]}" if value else "…"
 
 
 def format_time(timestamp: float | None) -> str:

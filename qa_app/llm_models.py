@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.errors import ConfigError
 
@@ -40,6 +41,23 @@ _INSTALL_HINTS = {
     "openai": "pip install langchain-openai",
     "llamacpp": "pip install llama-cpp-python (compiles llama.cpp; a CPU build takes several minutes)",
 }
+
+
+def _prefer_passive_openmp() -> bool:
+    """Make OpenMP worker threads sleep, not spin, while they wait.
+
+    llama.cpp's CPU backend uses OpenMP; spinning threads on a shared CPU (the
+    embedder, the web server, other processes) cost 3-20x in tokens/s. libgomp
+    reads the setting once, when it is first loaded, and torch ships the same
+    `libgomp.so.1`, so it must be set before torch starts. Returns whether that
+    was still possible; an explicit setting in the environment always wins."""
+    if "OMP_WAIT_POLICY" in os.environ:
+        return True
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    return "torch" not in sys.modules
+
+
+_PASSIVE_IN_TIME = _prefer_passive_openmp()
 
 
 class LLMDependencyError(ConfigError):
@@ -117,8 +135,7 @@ def _ollama(model: str, base_url: str | None, max_tokens: int, temperature: floa
         from langchain_ollama import ChatOllama
     except ImportError as error:
         raise _missing("ollama", error) from error
-    extra = {"base_url": base_url} if base_url else {}
-    return ChatOllama(model=model, temperature=temperature, num_predict=max_tokens, **extra)
+    return ChatOllama(model=model, temperature=temperature, num_predict=max_tokens, base_url=base_url)
 
 
 def _openai(model: str, base_url: str | None, max_tokens: int, temperature: float) -> BaseChatModel:
@@ -128,10 +145,12 @@ def _openai(model: str, base_url: str | None, max_tokens: int, temperature: floa
         raise _missing("openai", error) from error
     # Local OpenAI-compatible servers (llama.cpp server, vLLM, LM Studio) accept any key;
     # a real key still comes from OPENAI_API_KEY when it is set.
-    extra: dict[str, object] = {"base_url": base_url} if base_url else {}
-    if base_url and not os.environ.get("OPENAI_API_KEY"):
-        extra["api_key"] = "not-needed"
-    return ChatOpenAI(model=model, temperature=temperature, max_tokens=max_tokens, **extra)  # type: ignore[arg-type]
+    options: dict[str, Any] = {"model": model, "temperature": temperature, "max_tokens": max_tokens}
+    if base_url:
+        options["base_url"] = base_url
+        if not os.environ.get("OPENAI_API_KEY"):
+            options["api_key"] = "not-needed"
+    return ChatOpenAI(**options)
 
 
 def _llamacpp(model: str, max_tokens: int, temperature: float, n_ctx: int, n_threads: int) -> BaseChatModel:
@@ -140,6 +159,9 @@ def _llamacpp(model: str, max_tokens: int, temperature: float, n_ctx: int, n_thr
         raise ConfigError(f"llamacpp model file does not exist: {str(path)!r}")
     if path.suffix.lower() != ".gguf":
         raise ConfigError(f"llamacpp needs a .gguf file; got {str(path)!r}")
+    if not _PASSIVE_IN_TIME:
+        logger.warning("torch started OpenMP before OMP_WAIT_POLICY=PASSIVE could be set; llama.cpp may run several "
+                       "times slower on a busy CPU (set it in the environment before starting)")
     if importlib.util.find_spec("llama_cpp") is None:
         raise LLMDependencyError(f"llm provider 'llamacpp' needs llama-cpp-python; run: {_INSTALL_HINTS['llamacpp']}")
     try:

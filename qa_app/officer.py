@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ingest.embed import Embedder
 from ingest.errors import ConfigError
-from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported
 from ingest.lexical import LexicalIndex
+from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported
 from ingest.pipeline import Failure, IngestReport, ProgressHook, content_hash, doc_id_for, plan, run
 from ingest.store import PaperStore
 

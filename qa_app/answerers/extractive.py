@@ -22,7 +22,7 @@ import numpy as np
 from ingest.embed import Embedder
 from ingest.errors import ConfigError
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
-from qa_app.answer_types import has_type, question_type
+from qa_app.answer_types import focus_words, has_type, question_type
 from qa_app.text import Span, content_terms, split_sentences
 from qa_app.types import Answer, Citation, RetrievedParagraph
 
@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 IdfFn = Callable[[str], float]
 _RECENT = re.compile(r"\b(?:latest|most recent|recent|current|currently|now|today|newest|last)\b", re.IGNORECASE)
+_LITERAL = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+"""Numbers and years the question states: a paragraph that lacks them is about
+something else ("recruited during 2017" against papers of 2016)."""
 _MONTHS = ("January February March April May June July August September October November December").split()
 
 
@@ -60,6 +63,8 @@ class ExtractiveConfig:
     rank_weight: float = 0.10
     type_bonus: float = 0.05
     type_penalty: float = 0.25
+    focus_weight: float = 2.0
+    literal_penalty: float = 0.2
     second_ratio: float = 0.9
     threshold: float = ABSTAIN_THRESHOLD
 
@@ -92,15 +97,18 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------- scoring
     def score_sentences(self, question: str, retrieved: list[RetrievedParagraph]) -> list[ScoredSentence]:
-        """Every sentence of the top paragraphs, best first."""
+        """Every sentence of the top paragraphs, best first (sentences holding the
+        wanted answer type ahead of those that do not)."""
         cfg = self.config
         top = retrieved[: cfg.paragraphs]
         q_terms = list(dict.fromkeys(content_terms(question)))
-        weights = {t: self._idf(t) for t in q_terms}
+        focus = set(content_terms(focus_words(question)))
+        weights = {t: self._idf(t) * (cfg.focus_weight if t in focus else 1.0) for t in q_terms}
         total = sum(weights.values()) or 1.0
         kind = question_type(question)
         recent = bool(_RECENT.search(question))
         newest = max((_date_key(r.date) for r in top), default=0)
+        literals = set(_LITERAL.findall(question))
         sentences = [(rank, r, span) for rank, r in enumerate(top) for span in split_sentences(r.paragraph.text)]
         dense = self._dense(question, [(r.paragraph.id, span) for _, r, span in sentences])
         out: list[ScoredSentence] = []
@@ -119,10 +127,16 @@ class ExtractiveAnswerer:
             )
             if kind is not None:
                 score += cfg.type_bonus if typed else -cfg.type_penalty
+            if literals:
+                found = set(_LITERAL.findall(" ".join((context, r.date or ""))))
+                score -= cfg.literal_penalty * len(literals - found) / len(literals)
             if recent and newest and _date_key(r.date) == newest:
                 score += cfg.type_bonus
             out.append(ScoredSentence(r, rank, span, coverage, context_coverage, float(dense[i]), typed, score))
-        out.sort(key=lambda s: (-s.score, s.rank, s.span.start))
+        # A sentence without the kind of thing asked for cannot answer, so when
+        # any sentence has one, those come first whatever their overlap.
+        gate = kind is not None and any(s.typed for s in out)
+        out.sort(key=lambda s: (gate and not s.typed, -s.score, s.rank, s.span.start))
         return out
 
     def _idf(self, term: str) -> float:
@@ -182,6 +196,8 @@ class ExtractiveAnswerer:
                 break
             if cand.score < cfg.threshold or any(c.source.paragraph.id == cand.source.paragraph.id for c in chosen):
                 continue
+            if best.typed and not cand.typed:
+                continue
             if any(_same_text(c.span.text, cand.span.text) for c in chosen):
                 continue
             other_date = all(c.source.date != cand.source.date for c in chosen) and cand.source.date is not None
@@ -209,7 +225,9 @@ def compose_answer(chosen: list[ScoredSentence]) -> tuple[list[Citation], str]:
         sentence = cand.span.text
         if dated:
             when = format_date(cand.source.date)
-            prefix = ("In " if n == 1 else "in ") + when if when else ("Undated" if n == 1 else "undated")
+            prep = "on" if cand.source.date and len(cand.source.date) == 10 else "in"
+            prefix = f"{prep} {when}" if when else "undated"
+            prefix = prefix[0].upper() + prefix[1:] if n == 1 else prefix
             if n == 1:
                 prefix += " (the latest)"
             parts.append(f"{prefix}: “{sentence}” [{n}]")

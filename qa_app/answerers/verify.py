@@ -179,8 +179,8 @@ class CitationVerifier:
         if not sentence.cited:
             return SentenceVerdict(sentence, False, "no citation")
         if not valid:
-            return SentenceVerdict(sentence, False, f"cites {_markers(sentence.cited)} but only [1]..[{len(paragraphs)}] "
-                                                    "exist")
+            reason = f"cites {_markers(sentence.cited)} but only [1]..[{len(paragraphs)}] exist"
+            return SentenceVerdict(sentence, False, reason)
         supports: list[Support] = []
         reasons: list[str] = []
         for n in valid:

@@ -1,0 +1,52 @@
+"""Warm latency of retrieval + extractive answering through `QAEngine.ask`.
+
+    python bench/eval_qa_latency.py --store .index --questions tests/fixtures/council_dev.jsonl [--repeats 5]
+
+Loads the model and indexes once, asks every question once to warm up, then
+times `repeats` rounds and prints p50/p95 of the total and of each stage.
+Numbers only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from qa_app.config import load_settings  # noqa: E402
+from qa_app.engine import QAEngine  # noqa: E402
+from qa_app.eval.metrics import percentile  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
+    engine = QAEngine(load_settings(args.store))
+    t0 = time.perf_counter()
+    engine.warm_up()
+    print(f"warm-up (model + BM25): {(time.perf_counter() - t0) * 1000:.0f} ms")
+    for q in questions:
+        engine.ask(q)
+    stages: dict[str, list[float]] = {}
+    for _ in range(args.repeats):
+        for q in questions:
+            answer = engine.ask(q)
+            for stage, ms in answer.timings_ms.items():
+                stages.setdefault(stage, []).append(ms)
+    for stage, values in stages.items():
+        print(f"{stage:<10} p50 {percentile(values, 50):7.1f} ms   p95 {percentile(values, 95):7.1f} ms   "
+              f"mean {statistics.fmean(values):7.1f} ms   n={len(values)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

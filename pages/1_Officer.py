@@ -1,0 +1,128 @@
+"""Officer page: add the week's papers (dry run first), watch ingestion, manage
+the library and review weak answers. Layout only; the work is in
+`qa_app.officer` and `ingest`."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from app_support.gate import require_password
+from app_support.ingest_view import ProgressBar, render_plan, render_report
+from app_support.nav import page_links
+from app_support.resources import library
+from ingest.config import Settings
+from ingest.errors import CouncilPapersError
+from ingest.library import MAX_TOKENS
+from qa_app import officer
+from qa_app.feedback import FeedbackStore
+from qa_app.library_view import format_time, library_rows
+
+st.set_page_config(page_title="Officer: library", page_icon=":material/admin_panel_settings:", layout="wide")
+
+try:
+    settings = Settings()
+except ValidationError as exc:
+    st.error(f"A setting is invalid; fix the COUNCIL_* environment or .env file:\n\n{exc}")
+    st.stop()
+
+page_links()
+require_password(settings.officer_password, page="officer")
+
+try:
+    lib = library(settings)
+    lib.store.check_compatible()
+except CouncilPapersError as exc:
+    st.error(f"The library cannot be opened: {exc}")
+    st.stop()
+store = lib.store
+corpus_dir = settings.corpus_dir
+
+st.title("Library administration")
+st.caption(f"Corpus folder: `{corpus_dir}` · index: `{settings.store_dir}`")
+
+# ------------------------------------------------------------------ add papers
+st.header("Add papers")
+upload_key = f"uploads-{st.session_state.get('upload_round', 0)}"
+files = st.file_uploader(
+    "Papers (txt, md, html, pdf, docx; optional `<name>.meta.json` sidecars)",
+    accept_multiple_files=True, key=upload_key,
+)
+uploads = [officer.Upload(f.name, f.getvalue()) for f in files or []]
+try:
+    plan = officer.preview(uploads, corpus_dir, store, settings.max_file_bytes)
+except CouncilPapersError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader("Dry run: what ingestion would do")
+st.caption("Nothing has been written yet. Uploads are saved into the corpus folder when you press Ingest.")
+render_plan(plan)
+if st.button("Ingest", type="primary", disabled=not plan.changes_anything, key="ingest"):
+    bar = ProgressBar()
+    try:
+        report = officer.apply(
+            uploads, corpus_dir, store, lib.embedder, max_bytes=settings.max_file_bytes, max_tokens=MAX_TOKENS,
+            progress=bar,
+        )
+    except CouncilPapersError as exc:
+        st.error(f"Ingestion stopped: {exc}")
+    else:
+        bar.finish()
+        lib.refresh()
+        st.session_state["last_report"] = report
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+        st.rerun()
+
+if last := st.session_state.get("last_report"):
+    st.subheader("Last ingestion")
+    render_report(last)
+
+# --------------------------------------------------------------------- library
+st.header("Library")
+documents = store.documents()
+left, mid, right = st.columns(3)
+left.metric("Papers", len(documents))
+mid.metric("Paragraphs", store.paragraph_count())
+right.metric("Last ingestion", format_time(store.last_ingested()))
+if documents:
+    st.dataframe(library_rows(documents, corpus_dir), hide_index=True, width="stretch")
+    with st.form("delete-paper"):
+        titles = {d.doc_id: f"{d.meta.title} ({d.doc_id})" for d in documents}
+        doomed = st.selectbox("Delete a paper", list(titles), format_func=lambda d: titles.get(d, d), index=None,
+                              placeholder="Choose a paper…", key="delete-choice")
+        remove_file = st.checkbox(
+            "Also delete its file from the corpus folder (otherwise the next ingestion adds it back)", value=True,
+            key="delete-file",
+        )
+        confirmed = st.form_submit_button("Delete from the library", type="secondary")
+    if confirmed and doomed:
+        try:
+            removed = officer.delete(store, doomed, corpus_dir, remove_file=remove_file)
+        except CouncilPapersError as exc:
+            st.error(str(exc))
+        else:
+            lib.refresh()
+            st.session_state["deleted"] = f"Deleted {titles[doomed]}" + (f" and its file {removed}" if removed else "")
+            st.rerun()
+else:
+    st.info("The library is empty. Upload papers above, or run `python -m ingest`.")
+if message := st.session_state.pop("deleted", None):
+    st.success(message)
+
+# -------------------------------------------------------------------- feedback
+st.header("Answer feedback")
+records = FeedbackStore(settings.store_dir).latest()
+if not records:
+    st.caption("No feedback yet. Councillors rate answers with thumbs up or down on the chat page.")
+else:
+    weak = [r for r in records if r.rating == "down"]
+    st.caption(f"{len(records)} rated answers, {len(weak)} marked unhelpful (newest first).")
+    st.dataframe(
+        [
+            {"When": format_time(r.timestamp), "Rating": "👍" if r.rating == "up" else "👎", "Question": r.question,
+             "Answer": r.answer, "Abstained": r.abstained, "Mode": r.mode, "Sources": len(r.citations)}
+            for r in records
+        ],
+        hide_index=True, width="stretch",
+    )

@@ -1,0 +1,2 @@
+"""The evaluation harness: question sets, metrics, the runner behind
+`python -m qa_app eval`."""

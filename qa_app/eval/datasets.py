@@ -1,0 +1,143 @@
+"""Question sets the harness understands: the council dev format, SQuAD 2.0 and
+QMSum. SQuAD and QMSum bring their own documents, which become a temporary
+store (see `qa_app.eval.corpus_store`)."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class EvalDocument:
+    """A document of a self-contained set; each string of `paragraphs` becomes one
+    paragraph of the temporary store."""
+
+    doc_id: str
+    title: str
+    paragraphs: list[str]
+    doc_type: str = "report"
+    body: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class EvalQuestion:
+    """One question and its gold data. `gold` names gold paragraphs as
+    (doc_id, paragraph index) for sets that mark them."""
+
+    id: str
+    question: str
+    answerable: bool
+    answers: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    gold: set[tuple[str, int]] = field(default_factory=set)
+
+
+@dataclass
+class EvalSet:
+    name: str
+    questions: list[EvalQuestion]
+    documents: list[EvalDocument] | None = None
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(record, dict):
+            raise ConfigError(f"{path}:{number}: expected a JSON object")
+        out.append(record)
+    return out
+
+
+def load_council(path: Path) -> EvalSet:
+    """JSONL with id, question, answerable, answers, source, evidence."""
+    questions: list[EvalQuestion] = []
+    for number, r in enumerate(_lines(path), start=1):
+        if not isinstance(r.get("question"), str) or not r["question"].strip():
+            raise ConfigError(f"{path}:{number}: `question` must be a non-empty string")
+        evidence = r.get("evidence")
+        questions.append(
+            EvalQuestion(
+                id=str(r.get("id", number)), question=r["question"], answerable=bool(r.get("answerable", True)),
+                answers=[str(a) for a in r.get("answers") or []],
+                evidence=[evidence] if isinstance(evidence, str) else [str(e) for e in evidence or []],
+            )
+        )
+    return EvalSet(name=path.stem, questions=questions)
+
+
+def load_squad2(path: Path) -> EvalSet:
+    """SQuAD 2.0 JSON: one document per article, one paragraph per context; a
+    question's gold paragraph is the context it was written against."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not a SQuAD 2.0 file ({exc})") from exc
+    documents: list[EvalDocument] = []
+    questions: list[EvalQuestion] = []
+    for article in data:
+        doc_id = f"squad/{article['title']}"
+        contexts = [p["context"] for p in article["paragraphs"]]
+        documents.append(EvalDocument(doc_id=doc_id, title=article["title"].replace("_", " "), paragraphs=contexts))
+        for index, paragraph in enumerate(article["paragraphs"]):
+            for qa in paragraph["qas"]:
+                answerable = not qa.get("is_impossible", False) and bool(qa.get("answers"))
+                questions.append(
+                    EvalQuestion(
+                        id=qa["id"], question=qa["question"], answerable=answerable,
+                        answers=list(dict.fromkeys(a["text"] for a in qa.get("answers", []))),
+                        gold={(doc_id, index)} if answerable else set(),
+                    )
+                )
+    return EvalSet(name="squad2", questions=questions, documents=documents)
+
+
+def load_qmsum(path: Path) -> EvalSet:
+    """QMSum JSONL: each meeting a document, one paragraph per speaker turn; a
+    specific query's gold paragraphs are the turns in its relevant spans."""
+    documents: list[EvalDocument] = []
+    questions: list[EvalQuestion] = []
+    for m_index, meeting in enumerate(_lines(path)):
+        doc_id = f"qmsum/{m_index:03d}"
+        turns = [f"{t['speaker']}: {t['content']}".strip() for t in meeting["meeting_transcripts"]]
+        title = (meeting.get("topic_list") or [{}])[0].get("topic") or f"Meeting {m_index}"
+        documents.append(EvalDocument(doc_id=doc_id, title=f"Committee meeting {m_index}: {title}",
+                                      paragraphs=turns, doc_type="minutes"))
+        for q_index, q in enumerate(meeting.get("specific_query_list", [])):
+            gold: set[tuple[str, int]] = set()
+            for start, end in q.get("relevant_text_span", []):
+                gold.update((doc_id, i) for i in range(int(start), int(end) + 1) if i < len(turns))
+            questions.append(
+                EvalQuestion(id=f"{doc_id}/q{q_index}", question=q["query"], answerable=True, gold=gold)
+            )
+    return EvalSet(name="qmsum", questions=questions, documents=documents)
+
+
+def sample(questions: list[EvalQuestion], limit: int | None, seed: int) -> list[EvalQuestion]:
+    """A seeded random subset of `limit` questions (all of them when None), in
+    their original order."""
+    if limit is None or limit >= len(questions):
+        return questions
+    keep = set(random.Random(seed).sample(range(len(questions)), limit))
+    return [q for i, q in enumerate(questions) if i in keep]
+
+
+LOADERS = {"council": load_council, "squad2": load_squad2, "qmsum": load_qmsum}
+
+
+def load(fmt: str, path: Path) -> EvalSet:
+    if fmt not in LOADERS:
+        raise ConfigError(f"format must be one of {', '.join(LOADERS)}; got {fmt!r}")
+    return LOADERS[fmt](path)

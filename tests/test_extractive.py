@@ -1,0 +1,173 @@
+"""Sentence splitting, quote finding, answer types and the extractive answerer
+(with the real embedding model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.embed import MiniLMEmbedder
+from ingest.errors import ConfigError
+from ingest.types import Paragraph
+from qa_app.abstention import ABSTAIN_MESSAGE
+from qa_app.answer_types import DATE, MONEY, NUMBER, PERSON, focus_words, has_type, person_names, question_type
+from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig, format_date
+from qa_app.text import content_terms, find_quote, normalise, split_sentences
+from qa_app.types import RetrievedParagraph
+
+
+def _para(text: str, *, doc: str = "corpus/a.txt", number: int = 1, date: str | None = "2016",
+          title: str = "Paper", doc_type: str = "minutes") -> RetrievedParagraph:
+    para = Paragraph(id=f"{doc}#{number}", doc_id=doc, number=number, text=text, start=0, end=len(text))
+    return RetrievedParagraph(paragraph=para, title=title, doc_type=doc_type, date=date, path=doc, score=1.0 / number)
+
+
+# ------------------------------------------------------------------ text
+def test_sentences_keep_offsets_and_skip_abbreviations_and_list_numbers() -> None:
+    text = ("1. Council accepts the report. Cllr. Smith agreed with Mr. J. Jones on £3.5m.  "
+            "The Board met on 4 July.\u201cIt is good.\u201d Next one")
+    spans = split_sentences(text)
+    assert [s.text for s in spans] == [
+        "1. Council accepts the report.",
+        "Cllr. Smith agreed with Mr. J. Jones on £3.5m.",
+        "The Board met on 4 July.\u201cIt is good.\u201d",
+        "Next one",
+    ]
+    for span in spans:
+        assert text[span.start : span.end] == span.text
+
+
+def test_sentence_split_on_quote_closing() -> None:
+    spans = split_sentences("He said \u201cyes.\u201d Then he left. And so on")
+    assert [s.text for s in spans] == ["He said \u201cyes.\u201d", "Then he left.", "And so on"]
+
+
+def test_find_quote_exact_and_folded() -> None:
+    paragraph = "The Council\u2019s   plan was \u201capproved\u201d in 2016."
+    assert find_quote(paragraph, "plan was") == (paragraph.index("plan was"), paragraph.index("plan was") + 8)
+    start, end = find_quote(paragraph, "council's plan was \"approved\"") or (0, 0)
+    assert paragraph[start:end] == "Council\u2019s   plan was \u201capproved\u201d"
+    assert find_quote(paragraph, "rejected") is None
+    assert find_quote(paragraph, "   ") is None
+
+
+def test_normalise_and_terms() -> None:
+    assert normalise("  The \u201cGood\u201d\n report\u2019s ") == "the \"good\" report's"
+    assert content_terms("The recommendations were recommended") == ["recommend", "recommend"]
+
+
+# ---------------------------------------------------------- answer types
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much money did the council allocate?", MONEY),
+        ("How many recommendations did Ofsted make?", NUMBER),
+        ("When is the plan due?", DATE),
+        ("In what year was it founded?", DATE),
+        ("Who proposed the motion?", PERSON),
+        ("What is the name of the Director of Children's Services?", PERSON),
+        ("What is the name of the new front door service?", None),
+        ("What did Ofsted find?", None),
+    ],
+)
+def test_question_type(question: str, kind: str | None) -> None:
+    assert question_type(question) == kind
+
+
+def test_has_type_ignores_list_numbers() -> None:
+    assert not has_type("4. Council notes the report.", NUMBER)
+    assert has_type("Ofsted made 19 recommendations.", NUMBER)
+    assert has_type("the allocation of £2m", MONEY)
+    assert not has_type("the allocation of money", MONEY)
+    assert has_type("submission in December 2016", DATE)
+
+
+def test_person_names_need_a_name_not_a_role() -> None:
+    question = "What is the name of the Director of Children's Services?"
+    assert person_names("The Director of Children\u2019s Services gave a presentation upon Wirral Children\u2019s "
+                        "Services Ofsted report.", question) == []
+    assert person_names("Cabinet member Cllr Tom Usher said so.", "Who is the Cabinet member?") == ["Cllr Tom Usher"]
+    assert person_names("Proposed: Councillor Phil Davies") == ["Councillor Phil Davies"]
+
+
+def test_focus_words() -> None:
+    assert focus_words("What overall rating did Wirral receive?") == "overall rating"
+    assert focus_words("What did Ofsted say?") == ""
+
+
+def test_format_date() -> None:
+    assert format_date("2016-10-17") == "17 October 2016"
+    assert format_date("2019-03") == "March 2019"
+    assert format_date("2019") == "2019"
+    assert format_date(None) is None
+
+
+# ---------------------------------------------------------- the answerer
+def test_answer_quotes_the_best_sentence_verbatim(embedder: MiniLMEmbedder) -> None:
+    retrieved = [
+        _para("The Board met in July. Council also welcomes the allocation of £2m to enable immediate changes "
+              "in children's services. Members thanked officers.", number=1),
+        _para("Council supports the social workers and carers.", number=2),
+    ]
+    answer = ExtractiveAnswerer(embedder).answer("How much money was allocated to enable immediate changes?", retrieved)
+    assert not answer.abstained
+    assert "£2m" in answer.answer and answer.answer.endswith("[1]")
+    citation = answer.citations[0]
+    assert citation.source.paragraph.number == 1
+    assert citation.source.paragraph.text[citation.quote_start : citation.quote_end] == citation.quote
+    assert citation.quote.startswith("Council also welcomes")
+    assert answer.confidence is not None and answer.confidence > 0
+
+
+def test_person_question_prefers_the_sentence_with_a_name(embedder: MiniLMEmbedder) -> None:
+    title = "Extraordinary Council Meeting: motion on the inspection report"
+    retrieved = [
+        _para("The motion on the inspection report was debated at length by the council.", number=1, title=title),
+        _para("Proposed: Councillor Phil Davies", number=2, title=title),
+    ]
+    answer = ExtractiveAnswerer(embedder).answer("Who proposed the motion on the inspection report?", retrieved)
+    assert "Phil Davies" in answer.answer
+    assert answer.citations[0].source.paragraph.number == 2
+
+
+def test_papers_of_different_dates_say_which_is_latest(embedder: MiniLMEmbedder) -> None:
+    retrieved = [
+        _para("In its inspection Ofsted rated the children's services inadequate.", doc="old.txt", date="2016-10-17"),
+        _para("In its inspection Ofsted rated the children's services as requiring improvement.", doc="new.txt",
+              date="2019"),
+    ]
+    answer = ExtractiveAnswerer(embedder).answer("How did Ofsted rate the children's services in its inspection?",
+                                                 retrieved)
+    assert len(answer.citations) == 2
+    assert answer.answer.startswith("In 2019 (the latest):")
+    assert "on 17 October 2016:" in answer.answer
+    assert [c.source.path for c in answer.citations] == ["new.txt", "old.txt"]
+    assert "[1]" in answer.answer and "[2]" in answer.answer
+
+
+def test_unrelated_question_abstains_and_keeps_closest_matches(embedder: MiniLMEmbedder) -> None:
+    retrieved = [_para("Council supports the social workers and carers.", number=n) for n in (1, 2, 3, 4)]
+    answer = ExtractiveAnswerer(embedder).answer("What are the parking charges in Birkenhead town centre?", retrieved)
+    assert answer.abstained
+    assert answer.answer == ABSTAIN_MESSAGE
+    assert answer.citations == []
+    assert 0 < len(answer.retrieved) <= 3
+
+
+def test_threshold_setting_decides(embedder: MiniLMEmbedder) -> None:
+    retrieved = [_para("Council supports the social workers and carers.")]
+    question = "Which people does the council support?"
+    lenient = ExtractiveAnswerer(embedder, config=ExtractiveConfig(threshold=-10))
+    strict = ExtractiveAnswerer(embedder, config=ExtractiveConfig(threshold=10))
+    assert not lenient.answer(question, retrieved).abstained
+    assert strict.answer(question, retrieved).abstained
+
+
+def test_no_paragraphs_abstains(embedder: MiniLMEmbedder) -> None:
+    assert ExtractiveAnswerer(embedder).answer("Anything?", []).abstained
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ConfigError, match="max_sentences must be between 1 and 3; got 4"):
+        ExtractiveConfig(max_sentences=4)
+    with pytest.raises(ConfigError, match="paragraphs must be greater than 0; got 0"):
+        ExtractiveConfig(paragraphs=0)
