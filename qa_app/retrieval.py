@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ class FusionConfig:
     dense_weight: float = 1.0
     lexical_weight: float = 0.75
     type_boost: float = 0.3
+    recency_boost: float = 0.3
     candidates: int = 50
 
     def __post_init__(self) -> None:
@@ -47,8 +49,29 @@ class FusionConfig:
             )
         if self.type_boost < 0:
             raise ConfigError(f"type_boost must not be negative; got {self.type_boost}")
+        if self.recency_boost < 0:
+            raise ConfigError(f"recency_boost must not be negative; got {self.recency_boost}")
         if self.candidates <= 0:
             raise ConfigError(f"candidates must be greater than 0; got {self.candidates}")
+
+
+_RECENCY_CUE = re.compile(r"\b(latest|most recent|newest|recent(ly)?|current(ly)?|now|at present|last)\b", re.I)
+
+
+def asks_for_latest(question: str) -> bool:
+    """Does the question ask about the latest state of affairs ("the latest
+    inspection", "currently")? Then newer papers should win near-ties."""
+    return bool(_RECENCY_CUE.search(question))
+
+
+def recency_weights(dates: dict[str, int]) -> dict[str, float]:
+    """Each dated paper's place between the oldest (0.0) and newest (1.0) of the
+    candidates; undated papers get 0.0."""
+    dated = {doc: d for doc, d in dates.items() if d > 0}
+    if len(set(dated.values())) < 2:
+        return {doc: 0.0 for doc in dates}
+    low, high = min(dated.values()), max(dated.values())
+    return {doc: (dated[doc] - low) / (high - low) if doc in dated else 0.0 for doc in dates}
 
 
 def rrf(rankings: list[tuple[list[str], float]], rrf_k: float) -> dict[str, float]:
@@ -118,6 +141,11 @@ class HybridRetriever:
             for pid, candidate in paragraphs.items():
                 if has_type(candidate.text, kind, question):
                     fused[pid] *= 1.0 + self.fusion.type_boost
+        if self.fusion.recency_boost and asks_for_latest(question):
+            dates = {p.doc_id: self._date_of(p.doc_id) for p in paragraphs.values()}
+            weights = recency_weights(dates)
+            for pid, candidate in paragraphs.items():
+                fused[pid] *= 1.0 + self.fusion.recency_boost * weights.get(candidate.doc_id, 0.0)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], -dense_scores.get(pid, -1.0), pid))
         out: list[RetrievedParagraph] = []
         for pid in ranked:
@@ -137,6 +165,15 @@ class HybridRetriever:
             if len(out) == k:
                 break
         return out
+
+
+    def _date_of(self, doc_id: str) -> int:
+        """The paper's date as yyyymmdd (mid-range for a year- or month-only date)."""
+        from ingest.metadata import date_bounds
+
+        doc = self._docs.get(doc_id)
+        start, end = date_bounds(doc.meta.date if doc else None)
+        return (start + end) // 2
 
 
 class TermStats:

@@ -7,7 +7,7 @@ import pytest
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.store import Filters, PaperStore
-from qa_app.retrieval import FusionConfig, HybridRetriever, TermStats, rrf
+from qa_app.retrieval import FusionConfig, HybridRetriever, TermStats, asks_for_latest, recency_weights, rrf
 from qa_app.text import normalise
 from qa_app.types import Retriever
 
@@ -86,3 +86,24 @@ def test_term_stats_weight_rare_terms_higher(seed_store: PaperStore) -> None:
     stats = TermStats(seed_store)
     stats.refresh()
     assert stats.idf("parking") > stats.idf("ofst") > 0
+
+
+def test_recency_cues_and_weights() -> None:
+    assert asks_for_latest("What did the latest inspection find?")
+    assert asks_for_latest("Who is currently the cabinet member?")
+    assert not asks_for_latest("What did Ofsted find in 2016?")
+    assert recency_weights({"old": 20160701, "new": 20190701, "undated": 0}) == {"old": 0.0, "new": 1.0, "undated": 0.0}
+    assert recency_weights({"a": 20160701, "b": 20160701}) == {"a": 0.0, "b": 0.0}
+
+
+def test_latest_questions_prefer_the_newest_paper(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
+    question = "What overall rating did Wirral's children's services receive in the latest Ofsted inspection?"
+    plain = HybridRetriever(seed_store, embedder, fusion=FusionConfig(recency_boost=0.0)).retrieve(question, k=10)
+    timely = HybridRetriever(seed_store, embedder).retrieve(question, k=10)
+
+    def rank_of_2019(results: list) -> int:  # type: ignore[type-arg]
+        return next(i for i, r in enumerate(results) if "requires improvement to be good" in r.paragraph.text)
+
+    assert timely[rank_of_2019(timely)].date == "2019"
+    assert rank_of_2019(timely) < rank_of_2019(plain)
+    assert rank_of_2019(timely) < 5
