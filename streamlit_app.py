@@ -10,15 +10,11 @@ from __future__ import annotations
 import uuid
 
 import streamlit as st
-from pydantic import ValidationError
 
 from app_support.chat_view import ChatTurn, render_answer, stream_answer
-from app_support.gate import require_password
 from app_support.ingest_view import ProgressBar, render_report
-from app_support.nav import page_links
-from app_support.resources import LLM, library
+from app_support.resources import LLM, open_page
 from app_support.sidebar import render_export, render_sidebar
-from ingest.config import Settings
 from ingest.errors import CouncilPapersError
 from ingest.library import MAX_TOKENS
 from ingest.pipeline import run
@@ -28,21 +24,7 @@ from qa_app.types import Turn
 
 st.set_page_config(page_title="Council Papers Assistant", page_icon=":material/account_balance:", layout="wide")
 
-try:
-    settings = Settings()
-except ValidationError as exc:
-    st.error(f"A setting is invalid; fix the COUNCIL_* environment or .env file:\n\n{exc}")
-    st.stop()
-
-page_links()
-require_password(settings.chat_password, page="chat")
-
-try:
-    lib = library(settings)
-    lib.store.check_compatible()
-except CouncilPapersError as exc:
-    st.error(f"The library cannot be opened: {exc}")
-    st.stop()
+settings, lib = open_page("chat", "chat_password")
 
 st.html(VIEWER_CSS)
 st.title("Council Papers Assistant")

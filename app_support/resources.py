@@ -91,3 +91,29 @@ def library(settings: Settings) -> Library:
 def warm_engine(settings: Settings, mode: str = EXTRACTIVE) -> QAEngine:
     """The warmed engine, so the first question of a browser tab pays nothing."""
     return library(settings).engine(mode)
+
+
+def open_page(page: str, password: str | None) -> tuple[Settings, Library]:
+    """The start of every page: read settings, draw the navigation, apply the
+    page's optional password gate, and open the shared library — each failure a
+    clear message instead of a traceback."""
+    from pydantic import ValidationError
+
+    from app_support.gate import require_password
+    from app_support.nav import page_links
+    from ingest.errors import CouncilPapersError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        st.error(f"A setting is invalid; fix the COUNCIL_* environment or .env file:\n\n{exc}")
+        st.stop()
+    page_links()
+    require_password(getattr(settings, password) if password else None, page=page)
+    try:
+        lib = library(settings)
+        lib.store.check_compatible()
+    except CouncilPapersError as exc:
+        st.error(f"The library cannot be opened: {exc}")
+        st.stop()
+    return settings, lib

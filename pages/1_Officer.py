@@ -5,13 +5,9 @@ the library and review weak answers. Layout only; the work is in
 from __future__ import annotations
 
 import streamlit as st
-from pydantic import ValidationError
 
-from app_support.gate import require_password
 from app_support.ingest_view import ProgressBar, render_plan, render_report
-from app_support.nav import page_links
-from app_support.resources import library
-from ingest.config import Settings
+from app_support.resources import open_page
 from ingest.errors import CouncilPapersError
 from ingest.library import MAX_TOKENS
 from qa_app import officer
@@ -20,21 +16,7 @@ from qa_app.library_view import format_time, library_rows
 
 st.set_page_config(page_title="Officer: library", page_icon=":material/admin_panel_settings:", layout="wide")
 
-try:
-    settings = Settings()
-except ValidationError as exc:
-    st.error(f"A setting is invalid; fix the COUNCIL_* environment or .env file:\n\n{exc}")
-    st.stop()
-
-page_links()
-require_password(settings.officer_password, page="officer")
-
-try:
-    lib = library(settings)
-    lib.store.check_compatible()
-except CouncilPapersError as exc:
-    st.error(f"The library cannot be opened: {exc}")
-    st.stop()
+settings, lib = open_page("officer", "officer_password")
 store = lib.store
 corpus_dir = settings.corpus_dir
 

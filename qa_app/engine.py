@@ -232,13 +232,13 @@ def make_filters(
     """Filters from user-facing values, validated; None when nothing is set."""
     from ingest.types import DOC_TYPES
 
-    for doc_type in doc_types:
-        if doc_type not in DOC_TYPES:
-            raise ConfigError(f"document type must be one of {', '.join(DOC_TYPES)}; got {doc_type!r}")
+    unknown = [t for t in doc_types if t not in DOC_TYPES]
+    if unknown:
+        raise ConfigError(f"unknown document type {unknown[0]!r}; choose from {', '.join(DOC_TYPES)}")
     start = parse_date(date_from, end=False) if date_from else None
     stop = parse_date(date_to, end=True) if date_to else None
     if start and stop and start > stop:
-        raise ConfigError(f"date-from must not be after date-to; got {date_from} > {date_to}")
+        raise ConfigError(f"the date range starts after it ends: {date_from} > {date_to}")
     filters = Filters(
         doc_types=tuple(doc_types), bodies=tuple(bodies), doc_ids=tuple(papers), date_from=start, date_to=stop
     )

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from ingest.errors import ConfigError
 from ingest.store import Filters, StoredDocument
 from ingest.types import DOC_TYPES
 
@@ -48,17 +47,15 @@ def make_filters(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> Filters:
-    """`Filters` from widget values; refuses an inverted date range."""
-    unknown = [t for t in doc_types if t not in DOC_TYPES]
-    if unknown:
-        raise ConfigError(f"unknown document type {unknown[0]!r}; choose from {', '.join(DOC_TYPES)}")
-    if date_from and date_to and date_from > date_to:
-        raise ConfigError(f"the date range starts after it ends: {date_from.isoformat()} > {date_to.isoformat()}")
-    return Filters(
-        doc_types=tuple(doc_types), bodies=tuple(bodies), doc_ids=tuple(doc_ids),
-        date_from=int(date_from.strftime("%Y%m%d")) if date_from else None,
-        date_to=int(date_to.strftime("%Y%m%d")) if date_to else None,
+    """`Filters` from widget values, validated by the same rules as the CLI's."""
+    from qa_app.engine import make_filters as build
+
+    filters = build(
+        doc_types=doc_types, bodies=bodies, papers=doc_ids,
+        date_from=date_from.isoformat() if date_from else None,
+        date_to=date_to.isoformat() if date_to else None,
     )
+    return filters or Filters()
 
 
 def describe_filters(filters: Filters, titles: dict[str, str]) -> str:
