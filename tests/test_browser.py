@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, ingest, make_store
+from servers import free_port, stop, wait_healthy
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
@@ -55,27 +54,6 @@ def _require_chromium() -> None:
     pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not healthy after {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def browser_store(
     seed_store_dir: Path, embedder: MiniLMEmbedder, settings: Settings, tmp_path_factory: pytest.TempPathFactory
@@ -102,7 +80,7 @@ def server(browser_store: tuple[Path, Path]) -> Iterator[tuple[str, float]]:
     """`streamlit run` on a free loopback port; yields (url, start time)."""
     _require_chromium()
     store_dir, corpus = browser_store
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "COUNCIL_STORE_DIR": str(store_dir), "COUNCIL_CORPUS_DIR": str(corpus),
            "HF_HUB_OFFLINE": "1", "COUNCIL_LLM": ""}
     env.pop("COUNCIL_LLM")
@@ -116,15 +94,10 @@ def server(browser_store: tuple[Path, Path]) -> Iterator[tuple[str, float]]:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, timeout=60)
+        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, timeout=60)
         yield f"http://127.0.0.1:{port}", started
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
