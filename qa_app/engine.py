@@ -104,20 +104,12 @@ class QAEngine:
         filters: Filters | None = None,
         k: int = 8,
     ) -> Answer:
-        """Answer one question (a follow-up when `history` is given)."""
-        started = time.perf_counter()
-        question, resolved, timings = self._prepare(question, history, k)
-        if self.store.paragraph_count() == 0:
-            answer = abstained_answer(question, [], mode=self.mode)
-            answer.notice = EMPTY_LIBRARY_NOTICE
-            return self._finish(answer, question, resolved, timings, started)
-        t0 = time.perf_counter()
-        retrieved = self.retriever.retrieve(resolved, k=k, filters=filters)
-        timings["retrieve"] = _ms(t0)
-        t0 = time.perf_counter()
-        answer = self.answerer.answer(resolved, retrieved)
-        timings["answer"] = _ms(t0)
-        return self._finish(answer, question, resolved, timings, started)
+        """Answer one question (a follow-up when `history` is given): the final
+        item of `stream`, so both paths share every step."""
+        for piece in self.stream(question, history=history, filters=filters, k=k):
+            if isinstance(piece, Answer):
+                return piece
+        raise CouncilPapersError("answering ended without an answer")  # pragma: no cover - stream always ends so
 
     def stream(
         self,
