@@ -30,6 +30,9 @@ _LIST_START = re.compile(
     r"resolved\b|proposed( by)?\s*[:–-]|seconded( by)?\s*[:–-]|moved( by)?\s*[:–-])",
     re.IGNORECASE,
 )
+_RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-]?$", re.IGNORECASE)
+""""RESOLVED: that" / "Resolved –": it introduces the resolution's items, which
+are the paragraphs a reader cites; the lead-in itself becomes their heading."""
 _TERMINAL = (".", "!", "?", ";")
 _CLOSERS = "\"'”’)]» "
 
@@ -97,6 +100,10 @@ def _split_block(block: Block) -> list[_Para]:
         if bullet:
             flush()
             current, current_kind = [line[bullet.end():].strip()], "list_item"
+            continue
+        if _RESOLUTION_LEAD_IN.match(line):
+            flush()
+            out.append(_Para(line, "heading", block.page))
             continue
         if _LIST_START.match(line):
             flush()

@@ -28,7 +28,7 @@ from ingest.types import Chunk, Paper
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 """Part of every content hash: bump it when loading or segmentation changes, and
 every paper is re-ingested on the next run."""
 

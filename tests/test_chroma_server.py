@@ -52,7 +52,7 @@ def test_ingest_and_query_through_a_chroma_server(
     assert store.collection.count() == report.chunks
 
     question = embedder.embed_query("How much money was allocated for immediate changes in children's services?")
-    hits = store.query_dense(question, k=3)
+    hits = store.query_dense(question, k=10)
     texts = [p.text for p in store.paragraphs_by_id([pid for pid, _ in hits]).values()]
     assert any("£2m" in t for t in texts)
     only_press = store.query_dense(question, k=3, filters=Filters(doc_types=("press_release",)))

@@ -47,7 +47,10 @@ def test_resolved_items_each_stand_alone() -> None:
     _, paragraphs = seed("cabinet-minutes-ofsted-inspection-outcome.txt")
     starts = [p.text[:3] for p in paragraphs]
     assert "(a)" in starts and "(b)" in starts and "(c)" in starts
-    assert any(p.text == "RESOLVED: that" for p in paragraphs)
+    lead_in = next(p for p in paragraphs if p.text == "RESOLVED: that")
+    assert lead_in.kind == "heading", "the lead-in heads the resolution's items"
+    item = next(p for p in paragraphs if p.text.startswith("(a)"))
+    assert item.kind == "list_item" and item.heading == "RESOLVED: that"
 
 
 def test_offsets_point_into_the_normalised_text() -> None:
