@@ -229,7 +229,8 @@ def parse_paper(cand: Candidate) -> Paper:
 
 ProgressHook = Callable[[str, int], None]
 """Called as (event, amount): ("file", 1) after each paper, ("embed", n) after
-each embedding batch, ("total_files", n) and ("total_chunks", n) up front."""
+each embedding batch, and ("total_files", n) up front (chunk counts are only
+known as papers are parsed, so the embedding bar counts up without a total)."""
 
 
 def run(
