@@ -35,7 +35,7 @@ class QuestionError(CouncilPapersError):
 
 class QAEngine:
     """Retrieval + answering over one store, built from settings unless parts
-    are injected (tests inject the session's embedder and store)."""
+    are injected (tests inject their shared embedder and store)."""
 
     def __init__(
         self,

@@ -37,7 +37,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder(settings: Settings) -> MiniLMEmbedder:
-    """The real packaged model, loaded once for the whole session."""
+    """The real packaged model, loaded once for the whole test run."""
     model = MiniLMEmbedder(backend=settings.embed_backend, cache_dir=settings.model_cache)
     model.warm_up()
     return model
@@ -55,7 +55,7 @@ def ingest(paths: list[Path], store: PaperStore, embedder: MiniLMEmbedder, **kwa
 
 @pytest.fixture(scope="session")
 def seed_store_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder, settings: Settings) -> Path:
-    """The bundled corpus ingested once per session (read-only for tests)."""
+    """The bundled corpus ingested once per test run (read-only for tests)."""
     work = tmp_path_factory.mktemp("seed")
     corpus = work / "corpus"
     shutil.copytree(CORPUS, corpus)

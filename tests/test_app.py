@@ -1,6 +1,6 @@
 """The chat page through `streamlit.testing.v1.AppTest`, against real stores.
 
-The app's model factory is pointed at the session's embedder, so the model
+The app's model factory is pointed at the test run's embedder, so the model
 loads once for the whole test run; each test gets its own store folder key.
 """
 

@@ -30,7 +30,7 @@ def engine(seed_store: PaperStore, seed_store_dir: Path, embedder: MiniLMEmbedde
 
 @pytest.fixture()
 def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    """Entry points build their own engine; give them the session's loaded model."""
+    """Entry points build their own engine; give them the test run's loaded model."""
     monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings: embedder)
     monkeypatch.setattr("qa_app.eval.runner.make_embedder", lambda _settings: embedder)
 
