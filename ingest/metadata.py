@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.errors import LoadError
 from ingest.load import SIDECAR_SUFFIX
-from ingest.types import DOC_TYPES, Paper, PaperMeta, Paragraph
+from ingest.types import DOC_TYPES, PaperMeta, Paragraph
 
 _FIELDS = ("title", "doc_type", "council", "body", "date")
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -213,9 +213,3 @@ def date_bounds(date: str | None) -> tuple[int, int]:
         return year * 10000 + month * 100 + 1, year * 10000 + month * 100 + last
     value = year * 10000 + month * 100 + parts[2]
     return value, value
-
-
-def describe(paper: Paper) -> str:
-    """One line for logs and progress output."""
-    m = paper.meta
-    return f"{paper.path}: {m.doc_type}, {m.date or 'undated'}, {len(paper.paragraphs)} paragraphs"

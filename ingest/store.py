@@ -14,15 +14,14 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingest.errors import ConfigError, StoreMismatchError
+from ingest.errors import StoreMismatchError
 from ingest.metadata import date_bounds
 from ingest.types import Chunk, Paper, PaperMeta, Paragraph
 
@@ -387,11 +386,6 @@ class PaperStore:
         )
         return {r[0] for r in rows}
 
-    @contextmanager
-    def read_lock(self) -> Iterator[None]:
-        with self._db_lock:
-            yield
-
     def close(self) -> None:
         self._db.close()
 
@@ -404,9 +398,3 @@ def _paragraph(row: Sequence[Any]) -> Paragraph:
         id=row[0], doc_id=row[1], number=row[2], text=row[3], start=row[4], end=row[5],
         kind=row[6], heading=row[7], page=row[8],
     )
-
-
-def validate_port(port: int) -> int:
-    if not 0 < port < 65536:
-        raise ConfigError(f"chroma port must be between 1 and 65535; got {port}")
-    return port
