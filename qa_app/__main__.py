@@ -89,8 +89,9 @@ def _engine(store: Path | None) -> Any:
 
 
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
-    from ingest.errors import ConfigError
+    from ingest.errors import ConfigError, CouncilPapersError
     from qa_app.engine import make_filters
+    from qa_app.jsonl import read_jsonl
     from qa_app.types import Turn
 
     if (args.question is None) == (args.batch is None):
@@ -110,25 +111,31 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
             return 0
         if not args.batch.is_file():
             raise ConfigError(f"--batch file not found: {args.batch}")
-        with args.batch.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ConfigError(f"{args.batch}:{number}: not JSON ({exc.msg})") from exc
-                if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-                    raise ConfigError(f"{args.batch}:{number}: each line needs a string `question`")
+        failures = 0
+        for number, record in read_jsonl(args.batch):
+            try:
+                if isinstance(record, str):
+                    raise ConfigError(record)
+                if not isinstance(record.get("question"), str):
+                    raise ConfigError("each line needs a string `question`")
                 history = [Turn(str(t.get("question", "")), str(t.get("answer", "")))
                            for t in record.get("history") or [] if isinstance(t, dict)]
                 answer = engine.ask(record["question"], history=history, filters=filters, k=args.k)
-                result = {**record, **answer.to_json()}
+            except CouncilPapersError as exc:
+                # One bad line is reported and skipped; the rest of the batch is answered.
+                failures += 1
+                error = f"{args.batch}:{number}: {exc}"
                 if args.json:
-                    print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+                    print(json.dumps({"line": number, "error": error}, ensure_ascii=False), file=out, flush=True)
                 else:
-                    print(render_text(answer) + "\n", file=out, flush=True)
-        return 0
+                    print(f"error: {error}", file=sys.stderr, flush=True)
+                continue
+            result = {**record, **answer.to_json()}
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+            else:
+                print(render_text(answer) + "\n", file=out, flush=True)
+        return 1 if failures else 0
     finally:
         engine.close()
 

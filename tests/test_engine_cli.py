@@ -156,6 +156,26 @@ def test_cli_batch_passes_extra_fields_through(
     assert [line["abstained"] for line in lines] == [False, True]
 
 
+def test_cli_batch_reports_bad_lines_and_answers_the_rest(
+    shared_model: None, seed_store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text("\n".join([
+        "{not json",
+        json.dumps({"id": "no-question"}),
+        json.dumps({"id": "blank", "question": "   "}),
+        json.dumps({"id": "ok", "question": D01}),
+    ]))
+    assert cli.main(["ask", "--batch", str(batch), "--store", str(seed_store_dir), "--json"]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    errors = {line["line"]: line["error"] for line in lines if "error" in line}
+    assert set(errors) == {1, 2, 3}
+    assert "not JSON" in errors[1] and "needs a string `question`" in errors[2] and "must not be empty" in errors[3]
+    assert all(error.startswith(f"{batch}:") for error in errors.values())
+    answered = [line for line in lines if "answer" in line]
+    assert [a["id"] for a in answered] == ["ok"] and "£2m" in answered[0]["answer"]
+
+
 def test_cli_reports_errors(
     shared_model: None, seed_store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

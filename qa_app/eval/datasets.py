@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import ConfigError
+from qa_app.jsonl import read_jsonl
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,9 @@ class EvalSet:
 
 def _lines(path: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-        if not isinstance(record, dict):
-            raise ConfigError(f"{path}:{number}: expected a JSON object")
+    for number, record in read_jsonl(path):
+        if isinstance(record, str):
+            raise ConfigError(f"{path}:{number}: {record}")
         out.append(record)
     return out
 
