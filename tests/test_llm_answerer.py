@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from factories import retrieved_paragraphs
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.store import PaperStore
-from ingest.types import Paragraph
 from qa_app.answerers.extractive import ExtractiveAnswerer
 from qa_app.answerers.llm import (
     ANSWER_PROMPT,
@@ -43,13 +43,7 @@ PROPOSER = "Proposed: Councillor Phil Davies"
 
 
 def retrieved(*texts: str) -> list[RetrievedParagraph]:
-    return [
-        RetrievedParagraph(
-            paragraph=Paragraph(id=f"motion:{n}", doc_id="motion", number=n, text=text, start=0, end=len(text)),
-            title=MOTION_TITLE, doc_type="motion", date="2016-10-17", path="motion.txt", score=1.0 - n / 10,
-        )
-        for n, text in enumerate(texts, start=1)
-    ]
+    return retrieved_paragraphs(*texts, title=MOTION_TITLE, doc_id="motion")
 
 
 def fake(*replies: str) -> GenericFakeChatModel:

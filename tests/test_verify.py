@@ -4,9 +4,9 @@ paragraph says and drop everything else, so each rule is shown failing."""
 from __future__ import annotations
 
 import pytest
+from factories import retrieved_paragraphs
 
 from ingest.errors import ConfigError
-from ingest.types import Paragraph
 from qa_app.answerers.verify import CitationVerifier, is_abstention, numbers_in, sentence_spans, split_answer
 from qa_app.types import RetrievedParagraph
 
@@ -24,14 +24,7 @@ PROPOSER = "Proposed: Councillor Phil Davies"
 
 
 def retrieved(*texts: str) -> list[RetrievedParagraph]:
-    return [
-        RetrievedParagraph(
-            paragraph=Paragraph(id=f"doc:{n}", doc_id="doc", number=n, text=text, start=0, end=len(text)),
-            title="Motion on the Ofsted inspection report", doc_type="motion", date="2016-10-17",
-            path="motion.txt", score=1.0 - n / 10,
-        )
-        for n, text in enumerate(texts, start=1)
-    ]
+    return retrieved_paragraphs(*texts, title="Motion on the Ofsted inspection report", doc_id="doc")
 
 
 PARAGRAPHS = [ALLOCATION, RECOMMENDATIONS, PROPOSER]
