@@ -7,27 +7,16 @@ A sidecar is `<paper file name>.meta.json` beside the paper, e.g.
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from pathlib import Path
 
+from ingest.dates import find_date, is_partial_date
 from ingest.errors import LoadError
 from ingest.load import SIDECAR_SUFFIX
 from ingest.types import DOC_TYPES, PaperMeta, Paragraph
 
 _FIELDS = ("title", "doc_type", "council", "body", "date")
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_MONTH_RE = "|".join(sorted((m for m in _MONTHS), key=len, reverse=True))
-_DAY_MONTH_YEAR = re.compile(
-    rf"\b(\d{{1,2}})\s*(?:st|nd|rd|th)?\s*(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.IGNORECASE
-)
-_MONTH_DAY_YEAR = re.compile(
-    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE
-)
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_SLASHED = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _ISO_PARTIAL = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -60,7 +49,7 @@ def read_sidecar(paper: Path) -> dict[str, str | None]:
     if doc_type is not None and doc_type not in DOC_TYPES:
         raise LoadError(str(path), f"field 'doc_type' must be one of {', '.join(DOC_TYPES)}; got {doc_type!r}")
     date = values.get("date")
-    if date is not None and not _ISO_PARTIAL.match(date):
+    if date is not None and not (_ISO_PARTIAL.match(date) and is_partial_date(date)):
         raise LoadError(str(path), f"field 'date' must be YYYY-MM-DD, YYYY-MM or YYYY; got {date!r}")
     return values
 
@@ -141,28 +130,6 @@ def infer_date(paragraphs: list[Paragraph]) -> str | None:
     return find_date(head)
 
 
-def find_date(text: str) -> str | None:
-    """The first full date in `text`, as ISO `YYYY-MM-DD`."""
-    found: list[tuple[int, str]] = []
-    for m in _DAY_MONTH_YEAR.finditer(text):
-        found.append((m.start(), _iso(m.group(3), _MONTHS[m.group(2).lower()], m.group(1))))
-    for m in _MONTH_DAY_YEAR.finditer(text):
-        found.append((m.start(), _iso(m.group(3), _MONTHS[m.group(1).lower()], m.group(2))))
-    for m in _ISO.finditer(text):
-        found.append((m.start(), _iso(m.group(1), int(m.group(2)), m.group(3))))
-    for m in _SLASHED.finditer(text):
-        found.append((m.start(), _iso(m.group(3), int(m.group(2)), m.group(1))))
-    valid = [(pos, iso) for pos, iso in found if iso]
-    return min(valid)[1] if valid else None
-
-
-def _iso(year: str, month: int, day: str) -> str:
-    y, d = int(year), int(day)
-    if not (1 <= month <= 12 and 1 <= d <= calendar.monthrange(y, month)[1]):
-        return ""
-    return f"{y:04d}-{month:02d}-{d:02d}"
-
-
 _NOT_PLACES = {
     "The", "This", "Our", "Extraordinary", "Full", "Annual", "County", "City", "Borough",
     "District", "Parish", "Town", "Care", "Cross", "Each", "Every", "Whole", "Local", "In",
@@ -196,20 +163,3 @@ def infer_body(paragraphs: list[Paragraph]) -> str | None:
     if re.search(r"\bSub-Committee\b", text):
         return "Sub-Committee"
     return None
-
-
-def date_bounds(date: str | None) -> tuple[int, int]:
-    """A paper's date as an inclusive `yyyymmdd` range, so a year-only date still
-    matches a date-range filter. Undated papers get (0, 0)."""
-    if not date:
-        return 0, 0
-    parts = [int(x) for x in date.split("-")]
-    year = parts[0]
-    if len(parts) == 1:
-        return year * 10000 + 101, year * 10000 + 1231
-    month = parts[1]
-    if len(parts) == 2:
-        last = calendar.monthrange(year, month)[1]
-        return year * 10000 + month * 100 + 1, year * 10000 + month * 100 + last
-    value = year * 10000 + month * 100 + parts[2]
-    return value, value

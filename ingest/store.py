@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ingest.errors import StoreMismatchError
-from ingest.metadata import date_bounds
+from ingest.dates import date_bounds
 from ingest.types import Chunk, Paper, PaperMeta, Paragraph
 
 logger = logging.getLogger(__name__)

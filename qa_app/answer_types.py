@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 
+from ingest.dates import MONTH_PATTERN
+
 MONEY = "money"
 NUMBER = "number"
 DATE = "date"
 PERSON = "person"
 
-_MONTHS = "january february march april may june july august september october november december"
-_MONTH_RE = "|".join(_MONTHS.split() + [m[:3] for m in _MONTHS.split()])
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
@@ -30,7 +30,7 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _DATE = re.compile(
-    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{_MONTH_RE})\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{MONTH_PATTERN})\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
     r"|\b(?:century|decade|year|month|week|spring|summer|autumn|winter|today|yesterday|tomorrow)\b",
     re.IGNORECASE,
 )

@@ -14,13 +14,14 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from ingest.dates import MONTH_NAMES
 from qa_app.answer_types import person_names
 from qa_app.types import Turn
 
 __all__ = ["QuestionResolver", "RuleBasedResolver", "resolve_followup"]
 
 _MAX_DEPTH = 6
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = "|".join(MONTH_NAMES)
 _TIME = re.compile(
     rf"\b(?:(?:in|during|by|for|from|since|before|after|of)\s+)?(?:the\s+)?"
     rf"(?:year|month|week)\s+(?:after|before)(?:\s+that)?"

@@ -14,6 +14,7 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.embed import Embedder
+from ingest.dates import parse_partial_date
 from ingest.errors import ConfigError, CouncilPapersError
 from ingest.library import make_embedder, open_store
 from ingest.store import Filters, PaperStore
@@ -193,26 +194,6 @@ class QAEngine:
         self.store.close()
 
 
-def parse_date(value: str, *, end: bool) -> int:
-    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as a yyyymmdd int: the first day of the
-    period, or its last day when `end` is set."""
-    import calendar
-    import re
-
-    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value.strip())
-    if not match:
-        raise ConfigError(f"date must look like YYYY, YYYY-MM or YYYY-MM-DD; got {value!r}")
-    year = int(match.group(1))
-    month = int(match.group(2)) if match.group(2) else (12 if end else 1)
-    if not 1 <= month <= 12:
-        raise ConfigError(f"month must be between 1 and 12; got {value!r}")
-    last = calendar.monthrange(year, month)[1]
-    day = int(match.group(3)) if match.group(3) else (last if end else 1)
-    if not 1 <= day <= last:
-        raise ConfigError(f"day must be between 1 and {last}; got {value!r}")
-    return year * 10000 + month * 100 + day
-
-
 def make_filters(
     *,
     doc_types: Sequence[str] = (),
@@ -227,8 +208,8 @@ def make_filters(
     unknown = [t for t in doc_types if t not in DOC_TYPES]
     if unknown:
         raise ConfigError(f"unknown document type {unknown[0]!r}; choose from {', '.join(DOC_TYPES)}")
-    start = parse_date(date_from, end=False) if date_from else None
-    stop = parse_date(date_to, end=True) if date_to else None
+    start = parse_partial_date(date_from, end=False) if date_from else None
+    stop = parse_partial_date(date_to, end=True) if date_to else None
     if start and stop and start > stop:
         raise ConfigError(f"the date range starts after it ends: {date_from} > {date_to}")
     filters = Filters(

@@ -169,7 +169,7 @@ class HybridRetriever:
 
     def _date_of(self, doc_id: str) -> int:
         """The paper's date as yyyymmdd (mid-range for a year- or month-only date)."""
-        from ingest.metadata import date_bounds
+        from ingest.dates import date_bounds
 
         doc = self._docs.get(doc_id)
         start, end = date_bounds(doc.meta.date if doc else None)

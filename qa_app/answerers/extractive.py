@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ingest.dates import spoken_date
 from ingest.embed import Embedder
 from ingest.errors import ConfigError
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
@@ -33,7 +34,6 @@ _RECENT = re.compile(r"\b(?:latest|most recent|recent|current|currently|now|toda
 _LITERAL = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 """Numbers and years the question states: a paragraph that lacks them is about
 something else ("recruited during 2017" against papers of 2016)."""
-_MONTHS = ("January February March April May June July August September October November December").split()
 
 
 @dataclass(frozen=True)
@@ -240,15 +240,10 @@ def format_date(date: str | None) -> str | None:
     """ISO `YYYY-MM-DD` / `YYYY-MM` / `YYYY` as "17 October 2016" / "October 2016" / "2016"."""
     if not date:
         return None
-    parts = date.split("-")
     try:
-        if len(parts) == 3:
-            return f"{int(parts[2])} {_MONTHS[int(parts[1]) - 1]} {parts[0]}"
-        if len(parts) == 2:
-            return f"{_MONTHS[int(parts[1]) - 1]} {parts[0]}"
+        return spoken_date(date)
     except (ValueError, IndexError):
         return date
-    return date
 
 
 def _date_key(date: str | None) -> int:
