@@ -11,16 +11,16 @@ import uuid
 
 import streamlit as st
 
-from app_support.chat_view import ChatTurn, render_answer, stream_answer
-from app_support.ingest_view import ProgressBar, render_report
-from app_support.resources import LLM, open_page
-from app_support.sidebar import render_export, render_sidebar
 from ingest.errors import CouncilPapersError
-from ingest.library import MAX_TOKENS
 from ingest.pipeline import run
 from qa_app.feedback import FeedbackStore
-from qa_app.render import VIEWER_CSS, escape_markdown
+from qa_app.markdown import escape_markdown
 from qa_app.types import Turn
+from ui.chat_view import ChatTurn, render_answer, stream_answer
+from ui.ingest_view import ProgressBar, render_report
+from ui.render import VIEWER_CSS
+from ui.resources import LLM, open_page
+from ui.sidebar import render_export, render_sidebar
 
 st.set_page_config(page_title="Council Papers Assistant", page_icon=":material/account_balance:", layout="wide")
 
@@ -43,7 +43,7 @@ if store.document_count() == 0:
             st.stop()
         bar = ProgressBar()
         report = run([settings.corpus_dir], store, lib.embedder, max_bytes=settings.max_file_bytes,
-                     max_tokens=MAX_TOKENS, progress=bar)
+                     progress=bar)
         bar.finish()
         lib.refresh()
         render_report(report)

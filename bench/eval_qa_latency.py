@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa_app.config import load_settings  # noqa: E402
+from ingest.config import load_settings  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.metrics import percentile  # noqa: E402
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def measure(path: Path, backend: str) -> dict[str, float | int | str]:
     """One backend, one fresh store: a full ingestion, then an unchanged re-run."""
     from ingest.config import Settings
-    from ingest.library import MAX_TOKENS, make_embedder, open_store
+    from ingest.library import make_embedder, open_store
     from ingest.pipeline import run
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -33,7 +33,7 @@ def measure(path: Path, backend: str) -> dict[str, float | int | str]:
         started = time.perf_counter()
         embedder.warm_up()
         load_s = time.perf_counter() - started
-        store = open_store(settings, embedder.name)
+        store = open_store(settings, embedder)
         embed_s = 0.0
         original = embedder.embed_documents
 
@@ -45,8 +45,8 @@ def measure(path: Path, backend: str) -> dict[str, float | int | str]:
             return out
 
         embedder.embed_documents = timed  # type: ignore[method-assign]
-        first = run([path], store, embedder, max_bytes=settings.max_file_bytes, max_tokens=MAX_TOKENS)
-        second = run([path], store, embedder, max_bytes=settings.max_file_bytes, max_tokens=MAX_TOKENS)
+        first = run([path], store, embedder, max_bytes=settings.max_file_bytes)
+        second = run([path], store, embedder, max_bytes=settings.max_file_bytes)
         papers = len(first.added)
         return {
             "backend": backend,

@@ -28,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from ingest.config import Settings  # noqa: E402
-from ingest.library import MAX_TOKENS, make_embedder, open_store  # noqa: E402
+from ingest.library import make_embedder, open_store  # noqa: E402
 from ingest.pipeline import run  # noqa: E402
 from qa_app.answerers.extractive import ExtractiveAnswerer  # noqa: E402
 from qa_app.answerers.llm import LLMAnswerer  # noqa: E402
@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     embedder.warm_up()
     with tempfile.TemporaryDirectory() as tmp:
         store_dir = args.store or Path(tmp) / "index"
-        store = open_store(settings.model_copy(update={"store_dir": store_dir, "chroma_host": None}), embedder.name)
+        store = open_store(settings.model_copy(update={"store_dir": store_dir, "chroma_host": None}), embedder)
         if args.store is None:
-            run([REPO / "corpus"], store, embedder, max_bytes=settings.max_file_bytes, max_tokens=MAX_TOKENS)
+            run([REPO / "corpus"], store, embedder, max_bytes=settings.max_file_bytes)
         retriever = HybridRetriever(store, embedder)
         answerer = LLMAnswerer(args.llm, fallback=ExtractiveAnswerer(embedder), base_url=args.base_url,
                                model_options={"max_tokens": args.max_tokens})

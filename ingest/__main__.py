@@ -16,8 +16,9 @@ from pydantic import ValidationError
 
 from ingest.config import Settings
 from ingest.errors import ConfigError, CouncilPapersError, StoreMismatchError
-from ingest.library import MAX_TOKENS, make_embedder, open_store
-from ingest.pipeline import IngestReport, run
+from ingest.library import make_embedder, open_store
+from ingest.pipeline import run
+from ingest.report import IngestReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISMATCH = 0, 1, 2, 3
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     embedder = make_embedder(settings)
     try:
-        store = open_store(settings, embedder.name)
+        store = open_store(settings, embedder)
         if args.rebuild:
             store.reset()
         else:
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         interactive = sys.stderr.isatty() and not args.json
         with _progress(interactive) as hook:
             report = run(
-                paths, store, embedder, max_bytes=settings.max_file_bytes, max_tokens=MAX_TOKENS,
+                paths, store, embedder, max_bytes=settings.max_file_bytes,
                 dry_run=args.dry_run, progress=hook,
             )
     except StoreMismatchError as exc:
@@ -95,12 +96,7 @@ def _print_human(report: IngestReport) -> None:
         print(f"  skipped: {skip.path}: {skip.error}")
     for failure in report.failed:
         print(f"   FAILED: {failure.path}: {failure.error}", file=sys.stderr)
-    print(
-        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-        f"{len(report.removed)} removed, {len(report.failed)} failed"
-        f"{' (dry run: nothing written)' if report.dry_run else ''}; library: {report.documents} papers, "
-        f"{report.paragraphs} paragraphs, {report.chunks} chunks; {report.seconds:.1f} s"
-    )
+    print(report.summary())
 
 
 class _progress:

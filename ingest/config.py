@@ -55,3 +55,13 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+
+def load_settings(store_dir: Path | None = None, **overrides: object) -> Settings:
+    """Settings from the environment, with a store folder and other values from
+    the command line taking precedence when given."""
+    settings = Settings()
+    updates = {key: value for key, value in overrides.items() if value is not None}
+    if store_dir is not None:
+        updates["store_dir"] = Path(store_dir)
+    return settings.model_copy(update=updates) if updates else settings

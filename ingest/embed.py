@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_MAX_TOKENS = 256
+"""all-MiniLM-L6-v2's max_seq_length (special tokens included); a test checks the loaded model agrees."""
+MODEL_DIMENSION = 384
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
@@ -64,7 +67,7 @@ class MiniLMEmbedder:
     from the packaged weights into `cache_dir` once and reused.
     """
 
-    dimension = 384
+    dimension = MODEL_DIMENSION
 
     def __init__(self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32):
         if backend not in BACKENDS:
@@ -93,7 +96,8 @@ class MiniLMEmbedder:
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length or 0)
+        """Known without loading the model, so opening a store stays cheap."""
+        return MODEL_MAX_TOKENS
 
     def _load(self) -> SentenceTransformer:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from ingest.chunk import chunking_signature
 from ingest.config import Settings
-from ingest.embed import MiniLMEmbedder
-from ingest.store import PaperStore
-
-MAX_TOKENS = 256
-"""all-MiniLM-L6-v2's max_seq_length; a test checks the loaded model agrees."""
+from ingest.embed import Embedder, MiniLMEmbedder
+from ingest.index import PaperStore
 
 
 def make_embedder(settings: Settings) -> MiniLMEmbedder:
@@ -18,11 +15,13 @@ def make_embedder(settings: Settings) -> MiniLMEmbedder:
     )
 
 
-def open_store(settings: Settings, embedder_name: str) -> PaperStore:
+def open_store(settings: Settings, embedder: Embedder) -> PaperStore:
+    """The store as settings describe it, recording what `embedder` and the
+    chunking settings would build, so a mismatch is caught on open."""
     return PaperStore(
         settings.store_dir,
         chroma_host=settings.chroma_host,
         chroma_port=settings.chroma_port,
-        embedder_name=embedder_name,
-        chunking=chunking_signature(MAX_TOKENS),
+        embedder_name=embedder.name,
+        chunking=chunking_signature(embedder.max_tokens),
     )

@@ -10,21 +10,25 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from ingest.batcher import EmbedBatcher, ProgressHook
 from ingest.chunk import chunk_paper
 from ingest.embed import Embedder
 from ingest.errors import ConfigError, CouncilPapersError, LoadError
-from ingest.lexical import LexicalIndex
-from ingest.load import SIDECAR_SUFFIX, is_supported, load_blocks
+from ingest.index import PaperStore
+from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported, load_blocks
 from ingest.metadata import build_meta, read_sidecar, sidecar_path
 from ingest.paragraphs import segment
-from ingest.store import PaperStore
+from ingest.report import Failure, IngestReport
 from ingest.types import Chunk, Paper
+
+__all__ = [
+    "Candidate", "Failure", "IngestReport", "Plan", "ProgressHook", "check_admissible", "content_hash",
+    "discover", "doc_id_for", "parse_paper", "plan", "run",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +51,6 @@ class Candidate:
 
 
 @dataclass
-class Failure:
-    path: str
-    error: str
-
-
-@dataclass
 class Plan:
     """What a run would do; `--dry-run` prints exactly this."""
 
@@ -62,33 +60,6 @@ class Plan:
     removed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
-
-
-@dataclass
-class IngestReport:
-    """The run's summary; `to_json()` is the `--json` contract."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    failed: list[Failure] = field(default_factory=list)
-    skipped: list[Failure] = field(default_factory=list)
-    documents: int = 0
-    paragraphs: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    dry_run: bool = False
-    embedded_chunks: int = 0
-
-    def to_json(self) -> dict[str, object]:
-        data = asdict(self)
-        data["seconds"] = round(self.seconds, 3)
-        return data
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 def doc_id_for(path: Path) -> str:
@@ -166,20 +137,25 @@ def _read_candidate(path: Path, root: Path, max_bytes: int, explicit: bool) -> C
             raise LoadError(str(path), "symlink to a folder; refused")
     if not path.is_file():
         raise LoadError(str(path), "not a regular file")
+    check_admissible(path, path.stat().st_size, max_bytes)
+    data = path.read_bytes()
+    sidecar = sidecar_path(path)
+    side = sidecar.read_bytes() if sidecar.exists() else b""
+    return Candidate(path=path, doc_id=doc_id_for(path), content_hash=content_hash(data, side), data=data)
+
+
+def check_admissible(path: Path, size: int, max_bytes: int) -> None:
+    """The checks every paper passes before it is read, whether it was found in
+    the corpus folder or uploaded. Raises `LoadError` with the reason."""
     if not is_supported(path):
-        raise LoadError(str(path), f"unsupported file type '{path.suffix or name}' (supported: "
-                        ".txt, .md, .html, .htm, .pdf, .docx)")
-    size = path.stat().st_size
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise LoadError(str(path), f"unsupported file type '{path.suffix or path.name}' (supported: {supported})")
     if size > max_bytes:
         raise LoadError(
             str(path),
             f"file is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.1f} MB limit "
             "(set COUNCIL_MAX_FILE_MB to raise it)",
         )
-    data = path.read_bytes()
-    sidecar = sidecar_path(path)
-    side = sidecar.read_bytes() if sidecar.exists() else b""
-    return Candidate(path=path, doc_id=doc_id_for(path), content_hash=content_hash(data, side), data=data)
 
 
 def plan(paths: Sequence[Path], store: PaperStore, max_bytes: int) -> Plan:
@@ -227,19 +203,12 @@ def parse_paper(cand: Candidate) -> Paper:
     )
 
 
-ProgressHook = Callable[[str, int], None]
-"""Called as (event, amount): ("file", 1) after each paper, ("embed", n) after
-each embedding batch, and ("total_files", n) up front (chunk counts are only
-known as papers are parsed, so the embedding bar counts up without a total)."""
-
-
 def run(
     paths: Sequence[Path],
     store: PaperStore,
     embedder: Embedder,
     *,
     max_bytes: int,
-    max_tokens: int,
     dry_run: bool = False,
     progress: ProgressHook | None = None,
     batch_chunks: int = 64,
@@ -258,123 +227,44 @@ def run(
         unchanged=list(todo.unchanged), removed=list(todo.removed),
         failed=list(todo.failed), skipped=list(todo.skipped), dry_run=dry_run,
     )
-    if dry_run:
-        _preview_failures(todo, report)
-        _count(report, store)
-        report.seconds = time.perf_counter() - started
-        return report
-    changed = False
-    for doc_id in todo.removed:
-        store.delete_paper(doc_id)
-        changed = True
     work = todo.added + todo.updated
-    notify("total_files", len(work))
-    landed = _ingest_papers(work, store, embedder, max_tokens, report, notify, batch_chunks)
-    changed = changed or landed > 0
-    failed_ids = {f.path for f in report.failed}
-    report.added = [d for d in report.added if d not in failed_ids]
-    report.updated = [d for d in report.updated if d not in failed_ids]
-    if changed or not (store.store_dir / "bm25").exists():
-        LexicalIndex.build(store).save(store)
-    _count(report, store)
+    if dry_run:
+        for cand in work:
+            _parse(cand, embedder, report, chunk=False)
+    else:
+        with store.batch():
+            for doc_id in todo.removed:
+                store.delete_paper(doc_id)
+            notify("total_files", len(work))
+            batcher = EmbedBatcher(store, embedder, report, notify, batch_chunks)
+            for cand in work:
+                parsed = _parse(cand, embedder, report, chunk=True)
+                if parsed is None:
+                    notify("file", 1)
+                else:
+                    batcher.add(*parsed)
+            batcher.flush()
+        store.ensure_lexical()
+    report.drop_failed()
+    report.documents, report.paragraphs, report.chunks = (
+        store.document_count(), store.paragraph_count(), store.chunk_count()
+    )
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ingest_papers(
-    work: Sequence[Candidate],
-    store: PaperStore,
-    embedder: Embedder,
-    max_tokens: int,
-    report: IngestReport,
-    notify: ProgressHook,
-    batch_chunks: int,
-) -> int:
-    """Parse and chunk papers, embed them in batches that span small papers, and
-    write each paper as soon as its vectors exist."""
-    landed = 0
-    pending: list[tuple[Paper, list[Chunk]]] = []
-    pending_chunks = 0
-
-    def flush() -> None:
-        nonlocal pending, pending_chunks, landed
-        if not pending:
-            return
-        texts = [c.text for _, chunks in pending for c in chunks]
-        try:
-            vectors = _embed(embedder, texts, notify)
-        except Exception as exc:  # noqa: BLE001 - a model failure must not lose other papers
-            for paper, _ in pending:
-                report.failed.append(Failure(paper.doc_id, f"embedding failed ({type(exc).__name__}: {exc})"))
-                notify("file", 1)
-            pending, pending_chunks = [], 0
-            return
-        offset = 0
-        for paper, chunks in pending:
-            part = vectors[offset : offset + len(chunks)]
-            offset += len(chunks)
-            try:
-                store.write_paper(paper, chunks, part)
-                landed += 1
-                report.embedded_chunks += len(chunks)
-            except Exception as exc:  # noqa: BLE001 - one bad write must not stop the run
-                logger.exception("writing %s failed", paper.doc_id)
-                report.failed.append(Failure(paper.doc_id, f"could not store ({type(exc).__name__}: {exc})"))
-            notify("file", 1)
-        pending, pending_chunks = [], 0
-
-    for cand in work:
-        try:
-            paper = parse_paper(cand)
-            chunks = chunk_paper(paper, embedder.count_tokens, max_tokens)
-        except CouncilPapersError as exc:
-            reason = exc.reason if isinstance(exc, LoadError) else str(exc)
-            report.failed.append(Failure(cand.doc_id, reason))
-            notify("file", 1)
-            continue
-        except Exception as exc:  # noqa: BLE001 - report, never crash the run
-            logger.exception("parsing %s failed", cand.doc_id)
-            report.failed.append(Failure(cand.doc_id, f"could not read ({type(exc).__name__}: {exc})"))
-            notify("file", 1)
-            continue
-        pending.append((paper, chunks))
-        pending_chunks += len(chunks)
-        if pending_chunks >= batch_chunks:
-            flush()
-    flush()
-    return landed
-
-
-def _embed(embedder: Embedder, texts: list[str], notify: ProgressHook) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    out = []
-    step = 32
-    for start in range(0, len(texts), step):
-        out.append(embedder.embed_documents(texts[start : start + step]))
-        notify("embed", len(texts[start : start + step]))
-    return np.concatenate(out)
-
-
-def _preview_failures(todo: Plan, report: IngestReport) -> None:
-    """A dry run still reads and segments each new or changed paper (no model
-    needed), so it predicts the failures a real run would report."""
-    for cand in todo.added + todo.updated:
-        try:
-            parse_paper(cand)
-        except CouncilPapersError as exc:
-            reason = exc.reason if isinstance(exc, LoadError) else str(exc)
-            report.failed.append(Failure(cand.doc_id, reason))
-        except Exception as exc:  # noqa: BLE001 - a preview must never crash
-            report.failed.append(Failure(cand.doc_id, f"could not read ({type(exc).__name__}: {exc})"))
-    failed = {f.path for f in report.failed}
-    report.added = [d for d in report.added if d not in failed]
-    report.updated = [d for d in report.updated if d not in failed]
-
-
-def _count(report: IngestReport, store: PaperStore) -> None:
-    report.documents = store.document_count()
-    report.paragraphs = store.paragraph_count()
-    report.chunks = store.chunk_count()
-
-
+def _parse(
+    cand: Candidate, embedder: Embedder, report: IngestReport, *, chunk: bool
+) -> tuple[Paper, list[Chunk]] | None:
+    """Parse (and chunk) one paper, or record why it failed. A dry run parses
+    too (no model needed), so it predicts the failures a real run would report."""
+    try:
+        paper = parse_paper(cand)
+        return paper, (chunk_paper(paper, embedder.count_tokens, embedder.max_tokens) if chunk else [])
+    except CouncilPapersError as exc:
+        reason = exc.reason if isinstance(exc, LoadError) else str(exc)
+        report.failed.append(Failure(cand.doc_id, reason))
+    except Exception as exc:  # noqa: BLE001 - report, never crash the run
+        logger.exception("parsing %s failed", cand.doc_id)
+        report.failed.append(Failure(cand.doc_id, f"could not read ({type(exc).__name__}: {exc})"))
+    return None

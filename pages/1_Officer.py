@@ -1,18 +1,18 @@
 """Officer page: add the week's papers (dry run first), watch ingestion, manage
 the library and review weak answers. Layout only; the work is in
-`qa_app.officer` and `ingest`."""
+`ingest.uploads` and `ingest`."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_support.ingest_view import ProgressBar, render_plan, render_report
-from app_support.resources import open_page
+from ingest import uploads as officer
 from ingest.errors import CouncilPapersError
-from ingest.library import MAX_TOKENS
-from qa_app import officer
 from qa_app.feedback import FeedbackStore
-from qa_app.library_view import format_time, library_rows
+from qa_app.markdown import escape_markdown
+from ui.ingest_view import ProgressBar, render_plan, render_report
+from ui.library_view import format_time, library_rows
+from ui.resources import open_page
 
 st.set_page_config(page_title="Officer: library", page_icon=":material/admin_panel_settings:", layout="wide")
 
@@ -44,8 +44,7 @@ if st.button("Ingest", type="primary", disabled=not plan.changes_anything, key="
     bar = ProgressBar()
     try:
         report = officer.apply(
-            uploads, corpus_dir, store, lib.embedder, max_bytes=settings.max_file_bytes, max_tokens=MAX_TOKENS,
-            progress=bar,
+            uploads, corpus_dir, store, lib.embedder, max_bytes=settings.max_file_bytes, progress=bar,
         )
     except CouncilPapersError as exc:
         st.error(f"Ingestion stopped: {exc}")
@@ -85,7 +84,9 @@ if documents:
             st.error(str(exc))
         else:
             lib.refresh()
-            st.session_state["deleted"] = f"Deleted {titles[doomed]}" + (f" and its file {removed}" if removed else "")
+            st.session_state["deleted"] = escape_markdown(
+                f"Deleted {titles[doomed]}" + (f" and its file {removed}" if removed else "")
+            )
             st.rerun()
 else:
     st.info("The library is empty. Upload papers above, or run `python -m ingest`.")

@@ -24,6 +24,17 @@ from ingest.types import DOC_TYPES
 logger = logging.getLogger("qa_app")
 
 
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number greater than 0, named in the error."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0; got {number}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa_app", description="Ask the council papers; evaluate answers.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -33,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--batch", type=Path, help="JSONL file, one object with a `question` per line")
     ask.add_argument("--store", type=Path, help="index folder (default: COUNCIL_STORE_DIR or .index)")
-    ask.add_argument("--k", type=int, default=8, help="paragraphs to retrieve (default 8)")
+    ask.add_argument("--k", type=positive_int, default=8, help="paragraphs to retrieve (default 8)")
     ask.add_argument("--type", dest="doc_types", action="append", default=[], choices=DOC_TYPES,
                      help="only papers of this type (repeatable)")
     ask.add_argument("--body", dest="bodies", action="append", default=[], help="only papers of this body/committee")
@@ -48,8 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("council", "squad2", "qmsum"), default="council",
                     help="council (JSONL with id, question, answerable, answers, evidence), squad2 or qmsum")
     ev.add_argument("--store", type=Path, help="index folder for the council format")
-    ev.add_argument("--k", type=int, default=10, help="paragraphs retrieved per question (default 10)")
-    ev.add_argument("--limit", type=int, help="evaluate at most N questions (a seeded sample for big sets)")
+    ev.add_argument("--k", type=positive_int, default=10, help="paragraphs retrieved per question (default 10)")
+    ev.add_argument("--limit", type=positive_int, help="evaluate at most N questions (a seeded sample for big sets)")
     ev.add_argument("--seed", type=int, default=13, help="sampling seed for --limit")
     ev.add_argument("--baseline", action="store_true", help="also run the LangChain tutorial RAG, side by side")
     ev.add_argument("--work-dir", type=Path, help="keep the temporary index of squad2/qmsum here for reuse")
@@ -76,7 +87,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 
 
 def _engine(store: Path | None) -> Any:
-    from qa_app.config import load_settings
+    from ingest.config import load_settings
     from qa_app.engine import QAEngine
 
     settings = load_settings(store)
@@ -90,14 +101,12 @@ def _engine(store: Path | None) -> Any:
 
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
     from ingest.errors import ConfigError, CouncilPapersError
-    from qa_app.engine import make_filters
+    from ingest.index import make_filters
     from qa_app.jsonl import read_jsonl
     from qa_app.types import Turn
 
     if (args.question is None) == (args.batch is None):
         raise ConfigError("give either a QUESTION or --batch FILE, not both or neither")
-    if args.k <= 0:
-        raise ConfigError(f"--k must be greater than 0; got {args.k}")
     filters = make_filters(doc_types=args.doc_types, bodies=args.bodies, papers=args.papers,
                            date_from=args.date_from, date_to=args.date_to)
     engine = _engine(args.store)
@@ -170,10 +179,6 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         raise ConfigError("give the question file: eval --questions FILE (or eval --format squad2 FILE)")
     if not path.is_file():
         raise ConfigError(f"question file not found: {path}")
-    if args.limit is not None and args.limit <= 0:
-        raise ConfigError(f"--limit must be greater than 0; got {args.limit}")
-    if args.k <= 0:
-        raise ConfigError(f"--k must be greater than 0; got {args.k}")
     options = EvalOptions(
         path=path, fmt=args.format, store=args.store, k=args.k, limit=args.limit, seed=args.seed,
         baseline=args.baseline, work_dir=args.work_dir, details=args.details, threshold=args.threshold,

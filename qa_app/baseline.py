@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.embed import Embedder
-from ingest.store import PaperStore
+from ingest.index import PaperStore
 
 logger = logging.getLogger(__name__)
 

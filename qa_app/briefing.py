@@ -11,18 +11,9 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from qa_app.abstention import ABSTAIN_MESSAGE
+from qa_app.markdown import escape_markdown
 from qa_app.types import Answer, Citation
-
-ABSTENTION_TEXT = "The papers do not answer this question."
-
-_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
-_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+[.)])", re.MULTILINE)
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape what any Markdown viewer would treat as markup, keeping
-    the raw note readable (dates and URLs stay as they are)."""
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), _INLINE.sub(r"\\\1", text))
 
 
 def _source_line(citation: Citation) -> str:
@@ -46,7 +37,7 @@ def answer_markdown(answer: Answer, *, heading_level: int = 2) -> str:
     hashes = "#" * heading_level
     lines = [f"{hashes} Q: {escape_markdown(answer.question)}", ""]
     if answer.abstained:
-        lines += [f"*{ABSTENTION_TEXT}*", ""]
+        lines += [f"*{ABSTAIN_MESSAGE}*", ""]
         if answer.retrieved:
             lines += ["Possibly related (not an answer):", ""]
             for r in answer.retrieved[:3]:

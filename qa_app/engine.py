@@ -10,28 +10,37 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from dataclasses import replace
 
 from ingest.config import Settings
 from ingest.embed import Embedder
-from ingest.dates import parse_partial_date
-from ingest.errors import ConfigError, CouncilPapersError
+from ingest.errors import CouncilPapersError
+from ingest.index import Filters, PaperStore
 from ingest.library import make_embedder, open_store
-from ingest.store import Filters, PaperStore
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
 from qa_app.conversation import QuestionResolver, RuleBasedResolver
-from qa_app.retrieval import HybridRetriever, TermStats
-from qa_app.types import Answer, Answerer, Retriever, Turn
+from qa_app.retrieval import HybridRetriever
+from qa_app.types import (
+    Answer,
+    Answerer,
+    Condenser,
+    QuestionError,
+    Refreshable,
+    RetrievedParagraph,
+    Retriever,
+    StreamingAnswerer,
+    Turn,
+    WarmsUp,
+    validate_k,
+)
+
+__all__ = ["EMPTY_LIBRARY_NOTICE", "MAX_QUESTION_CHARS", "QAEngine", "QuestionError"]
 
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 EMPTY_LIBRARY_NOTICE = "The library has no papers yet; ingest some first (python -m ingest)."
-
-
-class QuestionError(CouncilPapersError):
-    """The question itself cannot be asked (empty, too long, bad k)."""
 
 
 class QAEngine:
@@ -49,14 +58,13 @@ class QAEngine:
         resolver: QuestionResolver | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.embedder: Any = embedder or make_embedder(self.settings)
-        self.store = store or open_store(self.settings, self.embedder.name)
+        self.embedder: Embedder = embedder or make_embedder(self.settings)
+        self.store = store or open_store(self.settings, self.embedder)
         self.store.check_compatible()
-        self.terms = TermStats(self.store)
         self.retriever: Retriever = retriever or HybridRetriever(self.store, self.embedder)
         threshold = self.settings.abstain_threshold
         self.extractive = ExtractiveAnswerer(
-            self.embedder, idf=self.terms.idf,
+            self.embedder, idf=self.store.idf,
             config=ExtractiveConfig(threshold=ABSTAIN_THRESHOLD if threshold is None else threshold),
         )
         self.answerer: Answerer = answerer or self._default_answerer()
@@ -81,20 +89,17 @@ class QAEngine:
 
     # ------------------------------------------------------------ lifecycle
     def warm_up(self) -> None:
-        """Load the model, the BM25 index and term statistics now."""
-        self.embedder.warm_up()
+        """Load the model, the lexical index and paper metadata now."""
+        for part in (self.embedder, self.answerer):
+            if isinstance(part, WarmsUp):
+                part.warm_up()
         self.refresh()
-        warm = getattr(self.answerer, "warm_up", None)
-        if callable(warm):
-            warm()
 
     def refresh(self) -> None:
-        """Pick up a re-ingested store: reload BM25 and statistics when the
-        catalogue generation has changed (a no-op otherwise)."""
-        refresh = getattr(self.retriever, "refresh", None)
-        if callable(refresh):
-            refresh()
-        self.terms.refresh()
+        """Pick up a re-ingested store (a no-op when the catalogue generation is unchanged)."""
+        self.store.lexical()
+        if isinstance(self.retriever, Refreshable):
+            self.retriever.refresh()
 
     # ------------------------------------------------------------- asking
     def ask(
@@ -105,12 +110,16 @@ class QAEngine:
         filters: Filters | None = None,
         k: int = 8,
     ) -> Answer:
-        """Answer one question (a follow-up when `history` is given): the final
-        item of `stream`, so both paths share every step."""
-        for piece in self.stream(question, history=history, filters=filters, k=k):
-            if isinstance(piece, Answer):
-                return piece
-        raise CouncilPapersError("answering ended without an answer")  # pragma: no cover - stream always ends so
+        """Answer one question (a follow-up when `history` is given)."""
+        started = time.perf_counter()
+        question, resolved, timings = self._prepare(question, history, k)
+        retrieved = self._retrieve(resolved, filters, k, timings)
+        if retrieved is None:
+            return self._finish(self._empty_library(), question, resolved, timings, started)
+        t0 = time.perf_counter()
+        answer = self.answerer.answer(resolved, retrieved)
+        timings["answer"] = _ms(t0)
+        return self._finish(answer, question, resolved, timings, started)
 
     def stream(
         self,
@@ -123,23 +132,19 @@ class QAEngine:
         """Text pieces of the answer as they are produced, then the final `Answer`."""
         started = time.perf_counter()
         question, resolved, timings = self._prepare(question, history, k)
-        if self.store.paragraph_count() == 0:
-            answer = abstained_answer(question, [], mode=self.mode)
-            answer.notice = EMPTY_LIBRARY_NOTICE
+        retrieved = self._retrieve(resolved, filters, k, timings)
+        if retrieved is None:
+            answer = self._empty_library()
             yield answer.answer
             yield self._finish(answer, question, resolved, timings, started)
             return
         t0 = time.perf_counter()
-        retrieved = self.retriever.retrieve(resolved, k=k, filters=filters)
-        timings["retrieve"] = _ms(t0)
-        t0 = time.perf_counter()
-        stream = getattr(self.answerer, "stream", None)
-        if not callable(stream):
+        if not isinstance(self.answerer, StreamingAnswerer):
             answer = self.answerer.answer(resolved, retrieved)
             yield answer.answer
         else:
             final: Answer | None = None
-            for piece in stream(resolved, retrieved):
+            for piece in self.answerer.stream(resolved, retrieved):
                 if isinstance(piece, Answer):
                     final = piece
                 else:
@@ -150,16 +155,28 @@ class QAEngine:
         timings["answer"] = _ms(t0)
         yield self._finish(answer, question, resolved, timings, started)
 
+    def _empty_library(self) -> Answer:
+        return replace(abstained_answer("", [], mode=self.mode), notice=EMPTY_LIBRARY_NOTICE)
+
+    def _retrieve(
+        self, resolved: str, filters: Filters | None, k: int, timings: dict[str, float]
+    ) -> list[RetrievedParagraph] | None:
+        """Retrieved paragraphs, or None when the library is empty."""
+        if self.store.paragraph_count() == 0:
+            return None
+        t0 = time.perf_counter()
+        retrieved = self.retriever.retrieve(resolved, k=k, filters=filters)
+        timings["retrieve"] = _ms(t0)
+        return retrieved
+
     def _prepare(self, question: str, history: Sequence[Turn], k: int) -> tuple[str, str, dict[str, float]]:
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("question must not be empty")
         if len(question) > MAX_QUESTION_CHARS:
             raise QuestionError(f"question must be at most {MAX_QUESTION_CHARS} characters; got {len(question)}")
-        if k <= 0:
-            raise QuestionError(f"k must be greater than 0; got {k}")
+        validate_k(k)
         question = question.strip()
         timings: dict[str, float] = {}
-        self.terms.refresh()
         resolved = question
         if history:
             t0 = time.perf_counter()
@@ -170,10 +187,9 @@ class QAEngine:
     def _condense(self, question: str, history: Sequence[Turn]) -> str:
         """Standalone form of a follow-up: the LLM's condense when it has one and
         it succeeds, else the rules."""
-        condense = getattr(self.answerer, "condense", None)
-        if callable(condense):
+        if isinstance(self.answerer, Condenser):
             try:
-                result = condense(question, list(history))
+                result = self.answerer.condense(question, list(history))
                 if isinstance(result, str) and result.strip():
                     return result.strip()
             except (CouncilPapersError, OSError, ValueError) as exc:
@@ -183,39 +199,16 @@ class QAEngine:
     def _finish(
         self, answer: Answer, question: str, resolved: str, timings: dict[str, float], started: float
     ) -> Answer:
-        answer.question = question
-        answer.resolved_question = resolved if resolved != question else None
-        answer.timings_ms = {**timings, **answer.timings_ms, "total": _ms(started)}
-        if not answer.mode:
-            answer.mode = self.mode
-        return answer
+        return replace(
+            answer,
+            question=question,
+            resolved_question=resolved if resolved != question else None,
+            timings_ms={**timings, **answer.timings_ms, "total": _ms(started)},
+            mode=answer.mode or self.mode,
+        )
 
     def close(self) -> None:
         self.store.close()
-
-
-def make_filters(
-    *,
-    doc_types: Sequence[str] = (),
-    bodies: Sequence[str] = (),
-    papers: Sequence[str] = (),
-    date_from: str | None = None,
-    date_to: str | None = None,
-) -> Filters | None:
-    """Filters from user-facing values, validated; None when nothing is set."""
-    from ingest.types import DOC_TYPES
-
-    unknown = [t for t in doc_types if t not in DOC_TYPES]
-    if unknown:
-        raise ConfigError(f"unknown document type {unknown[0]!r}; choose from {', '.join(DOC_TYPES)}")
-    start = parse_partial_date(date_from, end=False) if date_from else None
-    stop = parse_partial_date(date_to, end=True) if date_to else None
-    if start and stop and start > stop:
-        raise ConfigError(f"the date range starts after it ends: {date_from} > {date_to}")
-    filters = Filters(
-        doc_types=tuple(doc_types), bodies=tuple(bodies), doc_ids=tuple(papers), date_from=start, date_to=stop
-    )
-    return None if filters.is_empty() else filters
 
 
 def _ms(t0: float) -> float:

@@ -11,29 +11,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+
+from ingest.terms import STOPWORDS, content_terms, stem, tokens
 
 __all__ = [
     "STOPWORDS", "Span", "content_terms", "find_quote", "normalise", "split_sentences", "stem", "tokens",
 ]
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having he
-    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
-    now of off on once only or other our ours ourselves out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom whose why will with would you your yours yourself yourselves
-    s t don shall may might must upon per via within""".split()
-)
-"""English function words; question words are included because they never
-appear in the answer sentence."""
-
 _ABBREVIATIONS = frozenset(
     "cllr mr mrs ms dr prof st no nos vs etc e.g i.e cf approx dept govt co ltd inc rev sr jr fig para paras".split()
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
-_WORD = re.compile(r"[A-Za-z0-9£$€%]+(?:['’.][A-Za-z0-9]+)*")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "–": "-", "—": "-", "\u00a0": " "})
 
 
@@ -133,26 +121,3 @@ def _fold_with_index(text: str) -> tuple[str, list[int]]:
         out.pop()
         index.pop()
     return "".join(out), index
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens (money, percentages and decimals stay whole)."""
-    return [m.group().lower().replace("’", "'").rstrip(".") for m in _WORD.finditer(text)]
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> object:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    word = word.removesuffix("'s")
-    return str(_stemmer().stemWord(word))  # type: ignore[attr-defined]
-
-
-def content_terms(text: str) -> list[str]:
-    """Stemmed tokens without stopwords, in order (duplicates kept)."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS and t.strip("'")]

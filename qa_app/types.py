@@ -6,16 +6,28 @@ Chroma-shaped stays inside their implementations.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from ingest.store import Filters
+from ingest.errors import ConfigError
+from ingest.index import Filters
 from ingest.types import DOC_TYPES, Paragraph
 
 __all__ = [
-    "DOC_TYPES", "Answer", "Answerer", "Citation", "Filters", "Paragraph", "RetrievedParagraph",
-    "Retriever", "Turn",
+    "DOC_TYPES", "Answer", "Answerer", "Citation", "Condenser", "Filters", "Paragraph", "QuestionError",
+    "Refreshable", "RetrievedParagraph", "Retriever", "StreamingAnswerer", "Turn", "WarmsUp", "validate_k",
 ]
+
+
+class QuestionError(ConfigError):
+    """The question itself cannot be asked (empty, too long, bad k)."""
+
+
+def validate_k(k: int) -> None:
+    """The one check of how many paragraphs a caller asks for."""
+    if k <= 0:
+        raise QuestionError(f"k must be greater than 0; got {k}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ class Turn:
     answer: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns: a short answer whose sentences carry `[n]` markers."""
 
@@ -123,3 +135,32 @@ class Answerer(Protocol):
     def answer(self, question: str, retrieved: list[RetrievedParagraph]) -> Answer: ...
 
 
+
+
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """An answerer that can also yield the answer's text as it is written, then
+    the final `Answer` (the LLM answerer)."""
+
+    def stream(self, question: str, retrieved: list[RetrievedParagraph]) -> Iterator[str | Answer]: ...
+
+
+@runtime_checkable
+class Condenser(Protocol):
+    """Rewrites a follow-up question as a standalone one, using the conversation."""
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str: ...
+
+
+@runtime_checkable
+class Refreshable(Protocol):
+    """Holds state derived from the store and can reload it when the store changed."""
+
+    def refresh(self) -> None: ...
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """Loads heavy resources (a model) on request rather than on first use."""
+
+    def warm_up(self) -> None: ...

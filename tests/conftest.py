@@ -3,18 +3,21 @@ real Chroma directories under `tmp_path`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
-from ingest.library import MAX_TOKENS, open_store
-from ingest.pipeline import IngestReport, run
-from ingest.store import PaperStore
+from ingest.index import PaperStore
+from ingest.library import open_store
+from ingest.pipeline import run
+from ingest.report import IngestReport
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -45,12 +48,12 @@ def embedder(settings: Settings) -> MiniLMEmbedder:
 
 def make_store(path: Path, embedder: MiniLMEmbedder, settings: Settings) -> PaperStore:
     local = settings.model_copy(update={"store_dir": path, "chroma_host": None})
-    return open_store(local, embedder.name)
+    return open_store(local, embedder)
 
 
 def ingest(paths: list[Path], store: PaperStore, embedder: MiniLMEmbedder, **kwargs: object) -> IngestReport:
     return run(paths, store, embedder, max_bytes=kwargs.pop("max_bytes", 25 * 1048576),  # type: ignore[arg-type]
-               max_tokens=MAX_TOKENS, **kwargs)  # type: ignore[arg-type]
+               **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +79,43 @@ def seed_store(seed_store_dir: Path, embedder: MiniLMEmbedder, settings: Setting
 @pytest.fixture(scope="session")
 def council_questions() -> list[dict[str, object]]:
     return [json.loads(line) for line in (FIXTURES / "council_dev.jsonl").read_text().splitlines() if line.strip()]
+
+
+class FakeEmbedder:
+    """A deterministic stand-in for the model (after simonw/llm's `EmbedDemo`):
+    each word hashes to one of `dimension` buckets, and the counts are
+    normalised. Texts sharing words get similar vectors, so store, pipeline and
+    retrieval logic can be tested in milliseconds. Never for quality tests."""
+
+    name = "fake-embedder"
+
+    def __init__(self, dimension: int = 64, max_tokens: int = 256) -> None:
+        self.dimension = dimension
+        self._max_tokens = max_tokens
+        self.embedded = 0
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 2
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                digest = hashlib.blake2b(word.strip(".,;:!?\"'()").encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "big") % self.dimension] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            out[row] = out[row] / norm if norm else out[row]
+        self.embedded += len(texts)
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+@pytest.fixture()
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()

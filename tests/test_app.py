@@ -18,15 +18,15 @@ from streamlit.testing.v1 import AppTest
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
-from qa_app.briefing import ABSTENTION_TEXT
-from qa_app.render import SCROLL_SCRIPT, VIEWER_CSS
+from qa_app.abstention import ABSTAIN_MESSAGE
+from ui.render import SCROLL_SCRIPT, VIEWER_CSS
 
 APP = str(ROOT / "streamlit_app.py")
 
 
 @pytest.fixture()
 def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    import app_support.resources as resources
+    import ui.resources as resources
 
     monkeypatch.setattr(resources, "load_embedder", lambda *args: embedder)
 
@@ -109,7 +109,7 @@ def test_filter_changes_the_result(chat: Callable[[], AppTest]) -> None:
 
 def test_abstention_looks_like_one(chat: Callable[[], AppTest]) -> None:
     at = ask(chat(), "What are the council's parking charges in Birkenhead town centre?")
-    assert [w.value for w in at.warning] == [ABSTENTION_TEXT]
+    assert [w.value for w in at.warning] == [ABSTAIN_MESSAGE]
     assert not answers_html(at) and not sources_html(at)
     assert "Possibly related (not an answer)" in [e.label for e in at.main.expander]
     related = [h.value for h in at.html if 'class="cpa-related"' in h.value]
@@ -239,7 +239,7 @@ def test_paper_text_is_never_markup(
 def test_a_new_browser_session_reuses_the_loaded_model_and_library(
     seed_store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder
 ) -> None:
-    import app_support.resources as resources
+    import ui.resources as resources
 
     loads: list[tuple[object, ...]] = []
 

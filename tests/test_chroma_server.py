@@ -15,8 +15,8 @@ from servers import free_port, stop, wait_healthy
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
+from ingest.index import Filters
 from ingest.library import open_store
-from ingest.store import Filters
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ def test_ingest_and_query_through_a_chroma_server(
     )
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    store = open_store(remote, embedder.name)
+    store = open_store(remote, embedder)
     report = ingest([corpus], store, embedder)
     assert report.ok and report.documents == 5
     assert not (tmp_path / "catalogue" / "chroma").exists(), "vectors live on the server, not in a folder"
@@ -56,8 +56,9 @@ def test_ingest_and_query_through_a_chroma_server(
     texts = [p.text for p in store.paragraphs_by_id([pid for pid, _ in hits]).values()]
     assert any("£2m" in t for t in texts)
     only_press = store.query_dense(question, k=3, filters=Filters(doc_types=("press_release",)))
-    docs = store.document_meta(store.paragraphs_by_id([p for p, _ in only_press])[pid].doc_id for pid, _ in only_press)
-    assert only_press and all(d.meta.doc_type == "press_release" for d in docs.values())
+    types = {d.doc_id: d.meta.doc_type for d in store.documents()}
+    paragraphs = store.paragraphs_by_id(pid for pid, _ in only_press)
+    assert only_press and {types[p.doc_id] for p in paragraphs.values()} == {"press_release"}
 
     again = ingest([corpus], store, embedder)
     assert len(again.unchanged) == 5 and again.embedded_chunks == 0

@@ -18,7 +18,7 @@ from test_ingest import assert_consistent
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
-from ingest.store import PaperStore
+from ingest.index import PaperStore
 
 
 def write_corpus(folder: Path, papers: int, variant: str = "") -> None:
@@ -31,7 +31,7 @@ def write_corpus(folder: Path, papers: int, variant: str = "") -> None:
 
 
 def snapshot(store: PaperStore) -> tuple[set[str], set[str], int]:
-    paragraphs = {r[0] for r in store._db.execute("SELECT id FROM paragraphs")}
+    paragraphs = store.catalogue.paragraph_ids()
     chunks = set(store.collection.get(include=[])["ids"])
     return paragraphs, chunks, store.document_count()
 

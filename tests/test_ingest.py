@@ -16,8 +16,7 @@ from ingest.__main__ import main
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import StoreMismatchError
-from ingest.library import MAX_TOKENS
-from ingest.store import PaperStore
+from ingest.index import PaperStore
 
 
 def chroma_ids(store: PaperStore) -> list[str]:
@@ -28,15 +27,12 @@ def assert_consistent(store: PaperStore) -> None:
     """Vectors and catalogue agree exactly: no duplicates, no orphans."""
     ids = chroma_ids(store)
     assert len(ids) == len(set(ids))
-    catalogue = {r[0] for r in store._db.execute("SELECT id FROM chunks")}
-    assert set(ids) == catalogue
-    paragraph_ids = {r[0] for r in store._db.execute("SELECT id FROM paragraphs")}
-    for (pids,) in store._db.execute("SELECT paragraph_ids FROM chunks"):
-        assert set(pids.split(",")) <= paragraph_ids
+    integrity = store.check()
+    assert integrity.ok, integrity.problems()
 
 
 def test_model_limit_matches_chunking(embedder: MiniLMEmbedder) -> None:
-    assert embedder.max_tokens == MAX_TOKENS
+    assert embedder.model.max_seq_length == embedder.max_tokens, "the model's own limit agrees"
 
 
 def test_seed_corpus_lands_and_chunks_fit(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
@@ -44,7 +40,7 @@ def test_seed_corpus_lands_and_chunks_fit(seed_store: PaperStore, embedder: Mini
     assert seed_store.paragraph_count() > 60
     assert_consistent(seed_store)
     texts = seed_store.collection.get(include=["documents"])["documents"]
-    assert max(embedder.count_tokens(t) for t in texts) <= MAX_TOKENS
+    assert max(embedder.count_tokens(t) for t in texts) <= embedder.max_tokens
     motion = next(d for d in seed_store.documents() if d.meta.doc_type == "motion")
     assert motion.meta.date == "2016-10-17" and motion.meta.origin["date"] == "sidecar"
 
@@ -60,7 +56,7 @@ def test_long_paragraph_is_split_not_truncated(tmp_path: Path, embedder: MiniLME
     rows = store.collection.get(include=["documents", "metadatas"])
     assert len(rows["ids"]) > 3
     assert {m["paragraph_ids"] for m in rows["metadatas"]} == {store.paragraphs_of(report.added[0])[0].id}
-    assert all(embedder.count_tokens(t) <= MAX_TOKENS for t in rows["documents"])
+    assert all(embedder.count_tokens(t) <= embedder.max_tokens for t in rows["documents"])
     covered = " ".join(rows["documents"])
     assert "Sentence 0 of" in covered and "Sentence 119 of" in covered
 

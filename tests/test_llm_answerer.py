@@ -16,7 +16,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
-from ingest.store import PaperStore
+from ingest.index import PaperStore
 from qa_app.answerers.extractive import ExtractiveAnswerer
 from qa_app.answerers.llm import (
     ANSWER_PROMPT,

@@ -30,7 +30,7 @@ NEW_MD = b"# Leisure Committee agenda\n\nItem 1. Swimming pool opening hours at 
 
 @pytest.fixture()
 def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    import app_support.resources as resources
+    import ui.resources as resources
 
     monkeypatch.setattr(resources, "load_embedder", lambda *args: embedder)
 
@@ -76,13 +76,13 @@ def test_upload_dry_run_ingest_and_delete(library_dirs: tuple[Path, Path]) -> No
 
     # the dry run, before anything is written
     counts = metrics(at)
-    assert [counts[k] for k in ("New", "Changed", "Unchanged", "Removed", "Failed")] == ["2", "1", "1", "1", "1"]
+    assert [counts[k] for k in ("Added", "Updated", "Unchanged", "Removed", "Failed")] == ["2", "1", "1", "1", "1"]
     plan = at.dataframe[0].value
-    status = dict(zip(plan["Paper"].map(lambda p: Path(p).name), plan["Status"], strict=True))
-    assert status["birkenhead-market-report.txt"] == "new" and status["leisure-agenda.md"] == "new"
-    assert status[CHANGE] == "changed" and status[GONE] == "removed" and status[KEEP] == "unchanged"
+    status = dict(zip(plan["Paper"].map(lambda p: Path(p).name), plan["Result"], strict=True))
+    assert status["birkenhead-market-report.txt"] == "added" and status["leisure-agenda.md"] == "added"
+    assert status[CHANGE] == "updated" and status[GONE] == "removed" and status[KEEP] == "unchanged"
     assert status["virus.exe"] == "failed"
-    assert "unsupported file type" in plan[plan["Status"] == "failed"]["Detail"].iloc[0]
+    assert "unsupported file type" in plan[plan["Result"] == "failed"]["Reason"].iloc[0]
     assert not (corpus / "birkenhead-market-report.txt").exists(), "the dry run writes nothing"
 
     # ingest, with a per-file result

@@ -6,19 +6,21 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from ingest.errors import ConfigError
 from ingest.types import Paragraph
-from qa_app.briefing import ABSTENTION_TEXT, answer_markdown, conversation_markdown
+from ingest.uploads import MAX_NAME_CHARS, safe_name
+from qa_app.abstention import ABSTAIN_MESSAGE
+from qa_app.briefing import answer_markdown, conversation_markdown
 from qa_app.feedback import FeedbackError, FeedbackRecord, FeedbackStore
-from qa_app.library_view import make_filters
-from qa_app.officer import safe_name
-from qa_app.render import ViewerSpan, answer_html, escape_markdown, highlight, inert, paper_html
+from qa_app.markdown import escape_markdown
 from qa_app.types import Answer, Citation, RetrievedParagraph
+from ui.render import ViewerSpan, answer_html, highlight, inert, paper_html
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> [x](javascript:alert(3)) **b** :red[c] $x$'
 
@@ -90,13 +92,13 @@ def test_answer_markdown_has_sources_and_escapes_paper_text() -> None:
 def test_abstention_in_the_note_is_not_an_answer() -> None:
     answer = Answer(question="Parking?", answer="", abstained=True, retrieved=[retrieved("Car parks.")])
     note = answer_markdown(answer)
-    assert ABSTENTION_TEXT in note and "Possibly related (not an answer)" in note and "Sources" not in note
+    assert ABSTAIN_MESSAGE in note and "Possibly related (not an answer)" in note and "Sources" not in note
 
 
 def test_conversation_note_lists_every_question_in_order() -> None:
     first = cited_answer("Cabinet approved £3.5m next year.", "£3.5m next year")
     second = cited_answer("Ofsted made 14 recommendations.", "14 recommendations")
-    second.question = "How many?"
+    second = replace(second, question="How many?")
     note = conversation_markdown([first, second], when=datetime(2024, 5, 1, 9, 30))
     assert note.startswith("# Briefing note\n\nPrepared 2024-05-01 09:30")
     assert note.index("How much?") < note.index("How many?") and note.count("### Sources") == 2
@@ -120,18 +122,18 @@ def test_feedback_file_keeps_latest_rating_and_skips_corrupt_lines(tmp_path: Pat
         FeedbackRecord.for_answer("a3", answer, "meh")
 
 
-def test_make_filters_from_widgets() -> None:
-    filters = make_filters(doc_types=["minutes"], date_from=date(2016, 1, 1), date_to=date(2016, 12, 31))
-    assert filters.doc_types == ("minutes",) and filters.date_from == 20160101 and filters.date_to == 20161231
-    with pytest.raises(ConfigError, match="starts after it ends: 2017-01-01 > 2016-01-01"):
-        make_filters(date_from=date(2017, 1, 1), date_to=date(2016, 1, 1))
-    with pytest.raises(ConfigError, match="unknown document type 'memo'"):
-        make_filters(doc_types=["memo"])
-
-
 def test_upload_names_cannot_escape_the_corpus_folder() -> None:
     assert safe_name("../../etc/passwd") == "passwd"
     assert safe_name("C:\\papers\\report.pdf") == "report.pdf"
-    for bad in ("..", ".hidden.txt", ""):
+    for bad in ("..", "", "._", "\u202e"):
         with pytest.raises(ConfigError, match="cannot store an upload named"):
             safe_name(bad)
+
+
+def test_upload_names_are_sanitised_not_refused() -> None:
+    assert safe_name(".hidden.txt") == "hidden.txt", "a leading dot would hide the paper from ingestion"
+    assert safe_name("_PROVENANCE.md") == "PROVENANCE.md", "never overwrites the notes beside the papers"
+    assert safe_name("report\u202efdp.txt") == "reportfdp.txt", "no bidi override to disguise the extension"
+    assert safe_name("a\x00b\x1fc.pdf") == "abc.pdf"
+    long = safe_name("x" * 300 + ".pdf")
+    assert len(long) == MAX_NAME_CHARS and long.endswith(".pdf")

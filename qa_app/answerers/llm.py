@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.prompts import ChatPromptTemplate
 
+from qa_app.abstention import ABSTAIN_MESSAGE
 from qa_app.answerers.verify import CitationVerifier, VerifiedAnswer, is_abstention
 from qa_app.llm_models import make_chat_model
 from qa_app.types import Answer, Answerer, RetrievedParagraph, Turn
@@ -40,7 +42,7 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages([
      "Write a short answer of one to three sentences, reusing the papers' own words. "
      "End every sentence with the number of the paragraph that supports it in square brackets, like [2]. "
      "Do not add anything the paragraphs do not say. "
-     "If the paragraphs do not answer the question, reply exactly: The papers do not answer this."),
+     f"If the paragraphs do not answer the question, reply exactly: {ABSTAIN_MESSAGE}"),
     ("human", "Paragraphs:\n{context}\n\nQuestion: {question}"),
 ])
 """Paragraphs are numbered [1]..[n] in retrieval order; markers refer to those numbers."""
@@ -188,9 +190,8 @@ class LLMAnswerer:
         A declined model and an abstaining fallback agree, so no notice is added then."""
         answer = self.fallback.answer(question, retrieved)
         if not (answer.abstained and notice == DECLINED_NOTICE):
-            answer.notice = f"{notice} {answer.notice}" if answer.notice else notice
-        answer.timings_ms = {**timings, **answer.timings_ms}
-        return answer
+            answer = replace(answer, notice=f"{notice} {answer.notice}" if answer.notice else notice)
+        return replace(answer, timings_ms={**timings, **answer.timings_ms})
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         """Rewrite a follow-up ("and who seconded it?") as a standalone question.

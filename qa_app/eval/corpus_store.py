@@ -13,10 +13,8 @@ from pathlib import Path
 
 from ingest.chunk import chunk_paper
 from ingest.embed import Embedder
-from ingest.lexical import LexicalIndex
-from ingest.library import MAX_TOKENS
+from ingest.index import PaperStore
 from ingest.paragraphs import paragraph_id
-from ingest.store import PaperStore
 from ingest.types import Paper, PaperMeta, Paragraph
 from qa_app.eval.datasets import EvalDocument
 
@@ -61,12 +59,12 @@ def build_store(documents: list[EvalDocument], embedder: Embedder, folder: Path,
         return store
     store.reset()
     total = len(papers)
-    for i, paper in enumerate(papers, start=1):
-        chunks = chunk_paper(paper, embedder.count_tokens, MAX_TOKENS)
-        vectors = embedder.embed_documents([c.text for c in chunks])
-        store.write_paper(paper, chunks, vectors)
-        logger.info("embedded %d/%d documents (%d chunks)", i, total, len(chunks))
-    LexicalIndex.build(store).save(store)
+    with store.batch():
+        for i, paper in enumerate(papers, start=1):
+            chunks = chunk_paper(paper, embedder.count_tokens, embedder.max_tokens)
+            vectors = embedder.embed_documents([c.text for c in chunks])
+            store.write_paper(paper, chunks, vectors)
+            logger.info("embedded %d/%d documents (%d chunks)", i, total, len(chunks))
     marker.write_text(json.dumps({"signature": signature}))
     return store
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunk import chunking_signature
+from ingest.config import load_settings
 from ingest.errors import ConfigError
-from ingest.library import MAX_TOKENS, make_embedder, open_store
-from qa_app.config import load_settings
+from ingest.library import make_embedder, open_store
 from qa_app.engine import QAEngine
 from qa_app.eval.corpus_store import build_store, paragraph_ids
 from qa_app.eval.datasets import EvalQuestion, load, sample
@@ -107,13 +107,13 @@ def run_eval(options: EvalOptions) -> EvalReport:
             temp = folder = Path(tempfile.mkdtemp(prefix="qa-eval-"))
         folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        store = build_store(evalset.documents, embedder, folder, chunking_signature(MAX_TOKENS))
+        store = build_store(evalset.documents, embedder, folder, chunking_signature(embedder.max_tokens))
         logger.info("evaluation store ready in %.1f s", time.perf_counter() - t0)
         gold_map = paragraph_ids(evalset.documents)
     else:
         if not settings.store_dir.exists():
             raise ConfigError(f"no index at {settings.store_dir}; build one with: python -m ingest")
-        store = open_store(settings, embedder.name)
+        store = open_store(settings, embedder)
     try:
         engine = QAEngine(settings, embedder=embedder, store=store)
         engine.warm_up()

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ingest.errors import ConfigError
-from ingest.store import Filters, StoredDocument
+from ingest.index import Filters, StoredDocument, make_filters
 from qa_app.briefing import conversation_markdown
-from qa_app.library_view import describe_filters, doc_type_label, filter_options, format_time, make_filters
 from qa_app.types import Answer
+from ui.library_view import describe_filters, doc_type_label, filter_options, format_time
 
 from .resources import EXTRACTIVE, LLM
 
@@ -50,11 +50,12 @@ def render_sidebar(
             "Specific papers", list(options.papers), format_func=lambda d: options.papers.get(d, d), key="f-papers"
         )
         try:
+            start = date_from if not isinstance(date_from, tuple) else None
+            stop = date_to if not isinstance(date_to, tuple) else None
             filters = make_filters(
-                doc_types=doc_types, bodies=bodies, doc_ids=doc_ids,
-                date_from=date_from if not isinstance(date_from, tuple) else None,
-                date_to=date_to if not isinstance(date_to, tuple) else None,
-            )
+                doc_types=doc_types, bodies=bodies, papers=doc_ids,
+                date_from=start.isoformat() if start else None, date_to=stop.isoformat() if stop else None,
+            ) or Filters()
         except ConfigError as exc:
             st.error(str(exc))
             filters = Filters()

@@ -16,8 +16,8 @@ import streamlit as st
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
+from ingest.index import PaperStore
 from ingest.library import make_embedder, open_store
-from ingest.store import PaperStore
 
 if TYPE_CHECKING:
     from qa_app.engine import QAEngine
@@ -47,7 +47,7 @@ class Library:
             settings.embed_backend, str(settings.model_cache) if settings.model_cache else None,
             settings.embed_batch_size,
         )
-        self.store: PaperStore = open_store(settings, self.embedder.name)
+        self.store: PaperStore = open_store(settings, self.embedder)
         self._engines: dict[str, QAEngine] = {}
         self._lock = threading.Lock()
 
@@ -88,20 +88,15 @@ def library(settings: Settings) -> Library:
     return _library(settings.model_dump_json())
 
 
-def warm_engine(settings: Settings, mode: str = EXTRACTIVE) -> QAEngine:
-    """The warmed engine, so the first question of a browser tab pays nothing."""
-    return library(settings).engine(mode)
-
-
 def open_page(page: str, password: str | None) -> tuple[Settings, Library]:
     """The start of every page: read settings, draw the navigation, apply the
     page's optional password gate, and open the shared library — each failure a
     clear message instead of a traceback."""
     from pydantic import ValidationError
 
-    from app_support.gate import require_password
-    from app_support.nav import page_links
     from ingest.errors import CouncilPapersError
+    from ui.gate import require_password
+    from ui.nav import page_links
 
     try:
         settings = Settings()

@@ -1,6 +1,6 @@
 """How an answer looks: the cited answer, its Sources list, the source viewer,
 the abstention message, feedback and per-answer export. Layout only; every
-document-derived string goes through `qa_app.render`."""
+document-derived string goes through `ui.render`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from pathlib import Path
 import streamlit as st
 
 from ingest.errors import CouncilPapersError
-from ingest.store import PaperStore
-from qa_app.briefing import ABSTENTION_TEXT, answer_markdown
+from ingest.index import PaperStore
+from qa_app.abstention import ABSTAIN_MESSAGE
+from qa_app.briefing import answer_markdown
 from qa_app.feedback import FeedbackError, FeedbackRecord, FeedbackStore
-from qa_app.library_view import corpus_relative, doc_type_label, resolve_paper_file
-from qa_app.render import SCROLL_SCRIPT, ViewerSpan, answer_html, escape_markdown, highlight, inert, paper_html
+from qa_app.markdown import escape_markdown
 from qa_app.types import Answer, Citation, RetrievedParagraph
+from ui.library_view import corpus_relative, doc_type_label, resolve_paper_file
+from ui.render import SCROLL_SCRIPT, ViewerSpan, answer_html, highlight, inert, paper_html
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ def render_sources(turn_index: int, citations: list[Citation], store: PaperStore
 
 
 def render_abstention(turn_index: int, answer: Answer, store: PaperStore, corpus_dir: Path) -> None:
-    st.warning(ABSTENTION_TEXT, icon=":material/search_off:")
+    st.warning(ABSTAIN_MESSAGE, icon=":material/search_off:")
     if answer.notice:
         st.caption(escape_markdown(answer.notice))
     related = answer.retrieved[:RELATED_SHOWN]

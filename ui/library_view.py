@@ -4,12 +4,12 @@ the sidebar's choices into `Filters`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from ingest.store import Filters, StoredDocument
+from ingest.index import Filters, StoredDocument
 from ingest.types import DOC_TYPES
 
 
@@ -37,25 +37,6 @@ def filter_options(documents: Iterable[StoredDocument]) -> FilterOptions:
     papers = dict(sorted(((d.doc_id, d.meta.title) for d in docs), key=lambda kv: (kv[1].lower(), kv[0])))
     years = sorted(int(d.meta.date[:4]) for d in docs if d.meta.date and d.meta.date[:4].isdigit())
     return FilterOptions(types, bodies, papers, years[0] if years else None, years[-1] if years else None)
-
-
-def make_filters(
-    *,
-    doc_types: Sequence[str] = (),
-    bodies: Sequence[str] = (),
-    doc_ids: Sequence[str] = (),
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> Filters:
-    """`Filters` from widget values, validated by the same rules as the CLI's."""
-    from qa_app.engine import make_filters as build
-
-    filters = build(
-        doc_types=doc_types, bodies=bodies, papers=doc_ids,
-        date_from=date_from.isoformat() if date_from else None,
-        date_to=date_to.isoformat() if date_to else None,
-    )
-    return filters or Filters()
 
 
 def describe_filters(filters: Filters, titles: dict[str, str]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ingest.pipeline import IngestReport
-from qa_app.officer import OfficerPlan
+from ingest.report import IngestReport
+from qa_app.markdown import escape_markdown
 
 
 class ProgressBar:
@@ -32,21 +32,15 @@ class ProgressBar:
 
 
 def report_rows(report: IngestReport) -> list[dict[str, str]]:
-    rows = [{"Paper": p, "Result": "added", "Reason": ""} for p in report.added]
-    rows += [{"Paper": p, "Result": "updated", "Reason": ""} for p in report.updated]
-    rows += [{"Paper": p, "Result": "removed", "Reason": "no longer in the corpus folder"} for p in report.removed]
-    rows += [{"Paper": f.path, "Result": "failed", "Reason": f.error} for f in report.failed]
-    rows += [{"Paper": f.path, "Result": "skipped", "Reason": f.error} for f in report.skipped]
-    rows += [{"Paper": p, "Result": "unchanged", "Reason": ""} for p in report.unchanged]
-    return rows
+    """The report's rows as table cells (a dataframe shows text, never Markdown)."""
+    return [
+        {"Paper": r.paper, "Result": r.status, "Reason": r.detail, "Uploaded": "yes" if r.uploaded else ""}
+        for r in report.rows()
+    ]
 
 
 def render_report(report: IngestReport) -> None:
-    summary = (
-        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-        f"{len(report.removed)} removed, {len(report.failed)} failed in {report.seconds:.1f} s. "
-        f"Library: {report.documents} papers, {report.paragraphs} paragraphs."
-    )
+    summary = escape_markdown(report.summary())
     if report.failed:
         st.error(summary, icon=":material/error:")
         for failure in report.failed:
@@ -56,12 +50,9 @@ def render_report(report: IngestReport) -> None:
     st.dataframe(report_rows(report), hide_index=True, width="stretch")
 
 
-def render_plan(plan: OfficerPlan) -> None:
+def render_plan(plan: IngestReport) -> None:
+    """The dry run: counts by status, then one row per paper."""
     cols = st.columns(5)
-    for col, status in zip(cols, ("new", "changed", "unchanged", "removed", "failed"), strict=True):
+    for col, status in zip(cols, ("added", "updated", "unchanged", "removed", "failed"), strict=True):
         col.metric(status.capitalize(), plan.count(status))
-    st.dataframe(
-        [{"Paper": r.paper, "Status": r.status, "Detail": r.detail, "Uploaded": "yes" if r.uploaded else ""}
-         for r in plan.rows],
-        hide_index=True, width="stretch",
-    )
+    st.dataframe(report_rows(plan), hide_index=True, width="stretch")

@@ -44,23 +44,6 @@ def inert(text: str) -> str:
     return text.translate(_ENTITIES).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown so `st.markdown` shows `text` literally (and no HTML)."""
-    out = []
-    for ch in text:
-        if ch in "\\`*_{}[]()#+-.!|~:$":
-            out.append("\\" + ch)
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "&":
-            out.append("&amp;")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def highlight(text: str, start: int, end: int, *, context: int | None = None) -> str:
     """`text` as inert HTML with `text[start:end]` wrapped in `<mark>`.
 

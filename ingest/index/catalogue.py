@@ -1,0 +1,230 @@
+"""The SQLite catalogue: papers, paragraphs and chunk ids. It is the source of
+truth of the index: a vector or a lexical row counts only when the catalogue
+lists its paragraph, so a paper is never half-present to readers.
+
+Every committed write bumps the `generation` setting, which is how readers in
+this and other processes know that what they hold is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.dates import date_bounds
+from ingest.index.filters import Filters
+from ingest.types import Chunk, Paper, PaperMeta, Paragraph
+
+SQL_BATCH = 500
+"""Ids per `IN (…)` query, well under SQLite's variable limit."""
+
+FILE_NAME = "catalogue.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, content_hash TEXT NOT NULL,
+    title TEXT NOT NULL, doc_type TEXT NOT NULL, council TEXT, body TEXT, date TEXT,
+    date_start INTEGER NOT NULL, date_end INTEGER NOT NULL, origin TEXT NOT NULL,
+    text TEXT NOT NULL, ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    number INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    kind TEXT NOT NULL, heading TEXT, page INTEGER
+);
+CREATE INDEX IF NOT EXISTS paragraphs_doc ON paragraphs(doc_id, number);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    paragraph_ids TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+_PARA_COLUMNS = 'p.id, p.doc_id, p.number, p.text, p.start, p."end", p.kind, p.heading, p.page'
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A catalogue row, without the full text."""
+
+    doc_id: str
+    path: str
+    content_hash: str
+    meta: PaperMeta
+    ingested_at: float
+    paragraphs: int
+
+
+class Catalogue:
+    """Papers, paragraphs and chunk ids in one SQLite file (WAL mode, so readers
+    in other processes never block on a writer)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / FILE_NAME
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self._lock = threading.RLock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    # ------------------------------------------------------------- settings
+    def setting(self, key: str) -> str | None:
+        row = self._query("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def generation(self) -> int:
+        return int(self.setting("generation") or 0)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed change, visible to readers all at once, with the
+        generation bumped inside it."""
+        with self._lock, self._db:
+            yield self._db
+            self._db.execute(
+                "INSERT OR REPLACE INTO settings(key, value) VALUES ('generation', ?)", (str(self.generation() + 1),)
+            )
+
+    @staticmethod
+    def set_setting(db: sqlite3.Connection, key: str, value: str) -> None:
+        db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
+
+    # ---------------------------------------------------------------- reads
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, args)
+
+    def count(self, table: str) -> int:
+        if table not in ("documents", "paragraphs", "chunks"):
+            raise ValueError(f"no such table: {table}")
+        return int(self._query(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def last_ingested(self) -> float | None:
+        row = self._query("SELECT MAX(ingested_at) FROM documents").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self._query(
+            "SELECT d.doc_id, d.path, d.content_hash, d.title, d.doc_type, d.council, d.body, d.date,"
+            " d.origin, d.ingested_at, (SELECT COUNT(*) FROM paragraphs p WHERE p.doc_id = d.doc_id)"
+            " FROM documents d ORDER BY d.doc_id"
+        ).fetchall()
+        return [
+            StoredDocument(
+                doc_id=r[0], path=r[1], content_hash=r[2],
+                meta=PaperMeta(title=r[3], doc_type=r[4], council=r[5], body=r[6], date=r[7], origin=json.loads(r[8])),
+                ingested_at=r[9], paragraphs=r[10],
+            )
+            for r in rows
+        ]
+
+    def hashes(self) -> dict[str, str]:
+        """doc_id → content hash of every stored paper."""
+        return dict(self._query("SELECT doc_id, content_hash FROM documents").fetchall())
+
+    def paper_text(self, doc_id: str) -> str | None:
+        row = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def paragraphs_of(self, doc_id: str) -> list[Paragraph]:
+        rows = self._query(
+            f"SELECT {_PARA_COLUMNS} FROM paragraphs p WHERE p.doc_id = ? ORDER BY p.number", (doc_id,)
+        ).fetchall()
+        return [_paragraph(r) for r in rows]
+
+    def paragraphs_by_id(self, ids: Iterable[str]) -> dict[str, Paragraph]:
+        out: dict[str, Paragraph] = {}
+        for batch in _batches(list(dict.fromkeys(ids))):
+            rows = self._query(
+                f"SELECT {_PARA_COLUMNS} FROM paragraphs p WHERE p.id IN ({','.join('?' * len(batch))})", batch
+            ).fetchall()
+            out.update((r[0], _paragraph(r)) for r in rows)
+        return out
+
+    def chunk_ids(self, doc_id: str | None = None) -> set[str]:
+        if doc_id is None:
+            return {r[0] for r in self._query("SELECT id FROM chunks")}
+        return {r[0] for r in self._query("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))}
+
+    def chunk_references(self) -> dict[str, list[str]]:
+        """chunk id → the paragraph ids it covers."""
+        return {r[0]: r[1].split(",") for r in self._query("SELECT id, paragraph_ids FROM chunks")}
+
+    def paragraph_ids(self) -> set[str]:
+        return {r[0] for r in self._query("SELECT id FROM paragraphs")}
+
+    def known_chunks(self, ids: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for batch in _batches(list(ids)):
+            rows = self._query(f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
+            known.update(r[0] for r in rows)
+        return known
+
+    def lexical_rows(self) -> tuple[list[str], list[str]]:
+        """(paragraph ids, texts) for the lexical index, in a stable order: every
+        non-heading paragraph, with its heading and title for context."""
+        rows = self._query(
+            "SELECT p.id, d.title, p.heading, p.text FROM paragraphs p JOIN documents d USING (doc_id)"
+            " WHERE p.kind != 'heading' ORDER BY p.doc_id, p.number"
+        ).fetchall()
+        return [r[0] for r in rows], [" ".join(x for x in (r[1], r[2], r[3]) if x) for r in rows]
+
+    def filtered_paragraph_ids(self, filters: Filters) -> set[str]:
+        clause, args = filters.sql()
+        rows = self._query(f"SELECT p.id FROM paragraphs p JOIN documents d USING (doc_id) WHERE {clause}", args)
+        return {r[0] for r in rows}
+
+    # --------------------------------------------------------------- writes
+    def put_paper(self, db: sqlite3.Connection, paper: Paper, chunks: Sequence[Chunk]) -> None:
+        """Replace one paper's rows (inside `transaction()`)."""
+        meta = paper.meta
+        start, end = date_bounds(meta.date)
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (paper.doc_id,))
+        db.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                paper.doc_id, paper.path, paper.content_hash, meta.title, meta.doc_type, meta.council,
+                meta.body, meta.date, start, end, json.dumps(meta.origin), paper.text, time.time(),
+            ),
+        )
+        db.executemany(
+            'INSERT INTO paragraphs (id, doc_id, number, text, start, "end", kind, heading, page)'
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            [(p.id, p.doc_id, p.number, p.text, p.start, p.end, p.kind, p.heading, p.page) for p in paper.paragraphs],
+        )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?)", [(c.id, paper.doc_id, ",".join(c.paragraph_ids)) for c in chunks]
+        )
+
+    @staticmethod
+    def drop_paper(db: sqlite3.Connection, doc_id: str) -> None:
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    @staticmethod
+    def clear(db: sqlite3.Connection) -> None:
+        for table in ("chunks", "paragraphs", "documents"):
+            db.execute(f"DELETE FROM {table}")
+        db.execute("DELETE FROM settings WHERE key != 'generation'")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _batches(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), SQL_BATCH):
+        yield ids[start : start + SQL_BATCH]
+
+
+def _paragraph(row: Sequence[Any]) -> Paragraph:
+    return Paragraph(
+        id=row[0], doc_id=row[1], number=row[2], text=row[3], start=row[4], end=row[5],
+        kind=row[6], heading=row[7], page=row[8],
+    )

@@ -1,0 +1,111 @@
+"""BM25 over paragraphs, and the document frequencies of its terms.
+
+Both come from one tokenisation with `ingest.terms.content_terms`, done once
+when the index is built, and are saved with the catalogue generation they were
+built from. A reader whose catalogue has moved on loads or builds a fresh one;
+the store decides when (see `ingest.index.store`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.terms import content_terms
+
+logger = logging.getLogger(__name__)
+
+FOLDER = "bm25"
+
+
+def _bm25s() -> Any:
+    """Import bm25s, undoing the DEBUG level it sets on its own logger at import."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+@dataclass
+class LexicalIndex:
+    """A bm25s index, the paragraph id of each of its rows, and term statistics."""
+
+    ids: list[str]
+    generation: int
+    _bm25: Any | None
+    df: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str], generation: int) -> LexicalIndex:
+        if not ids:
+            return cls(ids=[], generation=generation, _bm25=None)
+        corpus = [content_terms(text) or [""] for text in texts]
+        df: Counter[str] = Counter()
+        for terms in corpus:
+            df.update(set(terms))
+        df.pop("", None)
+        model = _bm25s().BM25()
+        model.index(corpus, show_progress=False)
+        return cls(ids=list(ids), generation=generation, _bm25=model, df=dict(df))
+
+    def save(self, store_dir: Path) -> None:
+        """Write atomically: a new folder renamed over the old one."""
+        target = store_dir / FOLDER
+        tmp = store_dir / f".{FOLDER}.tmp"
+        old = store_dir / f".{FOLDER}.old"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(tmp / "index"))
+        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids, "df": self.df}))
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, store_dir: Path, generation: int) -> LexicalIndex | None:
+        """The saved index when it was built from `generation`, else None."""
+        folder = store_dir / FOLDER
+        try:
+            saved = json.loads((folder / "ids.json").read_text())
+            if saved["generation"] != generation or "df" not in saved:
+                return None
+            model = _bm25s().BM25.load(str(folder / "index")) if saved["ids"] else None
+            return cls(ids=saved["ids"], generation=generation, _bm25=model, df=saved["df"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k paragraph ids by BM25. `allowed` (the filters' paragraph ids)
+        becomes a weight mask, so filters act before ranking, not after."""
+        if self._bm25 is None or not self.ids:
+            return []
+        terms = [t for t in content_terms(query) if t in self.df]
+        if not terms:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.fromiter((pid in allowed for pid in self.ids), dtype=np.float32, count=len(self.ids))
+            if not mask.any():
+                return []
+        docs, scores = self._bm25.retrieve(
+            [terms], k=min(k, len(self.ids)), weight_mask=mask, show_progress=False, n_threads=1
+        )
+        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def idf(self, term: str) -> float:
+        """BM25 IDF of a stemmed term; a term no paragraph contains gets the maximum weight."""
+        n = len(self.ids)
+        df = self.df.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))

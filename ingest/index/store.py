@@ -1,0 +1,285 @@
+"""`PaperStore`: the index as one unit. It owns the catalogue, the vectors and
+the lexical index, and its writes keep the three in step themselves, so no
+caller ever has to remember to rebuild anything.
+
+Order of a write: vectors first (invisible until the catalogue lists them),
+then the catalogue commits in one transaction, then stale vectors go, then the
+lexical index is rebuilt. A killed run therefore leaves at worst orphaned
+vectors (swept on the next write) or a lexical index older than the catalogue
+(rebuilt by the next reader that notices the generation moved).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.dates import date_bounds
+from ingest.errors import StoreMismatchError
+from ingest.index.catalogue import Catalogue, StoredDocument
+from ingest.index.filters import Filters
+from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
+from ingest.index.lexical import LexicalIndex
+from ingest.index.vectors import VectorIndex
+from ingest.types import Chunk, Paper, Paragraph
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """How the three parts of the index agree. Each field lists what is wrong."""
+
+    missing_vectors: frozenset[str] = frozenset()
+    """Chunks the catalogue lists that have no vector."""
+    orphan_vectors: frozenset[str] = frozenset()
+    """Vectors the catalogue does not list."""
+    dangling_chunks: frozenset[str] = frozenset()
+    """Chunks that point at paragraphs the catalogue does not hold."""
+    lexical_stale: bool = False
+    """The saved lexical index does not cover exactly the catalogue's paragraphs."""
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing_vectors or self.orphan_vectors or self.dangling_chunks or self.lexical_stale)
+
+    def problems(self) -> list[str]:
+        """One sentence per kind of mismatch, for the CLI and the app."""
+        repair, rebuild = "run: python -m ingest --repair", "run: python -m ingest --rebuild"
+        out: list[str] = []
+        if self.missing_vectors:
+            out.append(f"{len(self.missing_vectors)} catalogue chunks have no vector; {repair}")
+        if self.orphan_vectors:
+            out.append(f"{len(self.orphan_vectors)} vectors belong to no catalogued paper; {repair}")
+        if self.dangling_chunks:
+            out.append(f"{len(self.dangling_chunks)} chunks point at missing paragraphs; {rebuild}")
+        if self.lexical_stale:
+            out.append(f"the keyword index does not match the catalogue; {repair}")
+        return out
+
+
+class PaperStore:
+    """Catalogue + vectors + lexical index, kept in step.
+
+    `store_dir` holds the catalogue (`catalogue.sqlite`), the BM25 index and, unless
+    `chroma_host` is set, the persistent Chroma folder.
+    """
+
+    def __init__(
+        self,
+        store_dir: Path,
+        *,
+        chroma_host: str | None = None,
+        chroma_port: int = 8000,
+        embedder_name: str,
+        chunking: str,
+    ) -> None:
+        self.store_dir = Path(store_dir)
+        self.embedder_name = embedder_name
+        self.chunking = chunking
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.catalogue = Catalogue(self.store_dir)
+        self.vectors = VectorIndex(
+            self.store_dir / "chroma", host=chroma_host, port=chroma_port,
+            metadata={"embedder": embedder_name, "chunking": chunking},
+        )
+        self._lexical: LexicalIndex | None = None
+        self._lexical_lock = threading.Lock()
+        self._deferred = 0
+
+    @property
+    def collection(self) -> object:
+        """The Chroma collection (tests and the integrity check look inside it)."""
+        return self.vectors.collection
+
+    # ------------------------------------------------------------ settings
+    def check_compatible(self) -> None:
+        """Raise `StoreMismatchError` when the index was built with other embedding
+        or chunking settings than the ones in force now."""
+        if self.document_count() == 0:
+            return
+        wanted = {"embedder": self.embedder_name, "chunking": self.chunking}
+        recorded = (
+            ("the index in " + str(self.store_dir), {k: self.catalogue.setting(k) for k in wanted}),
+            ("the Chroma collection", self.vectors.built_with()),
+        )
+        for where, built in recorded:
+            for key, value in wanted.items():
+                if built.get(key) and built[key] != value:
+                    raise StoreMismatchError(
+                        f"{where} was built with {key} '{built[key]}', but the current settings use "
+                        f"'{value}'; rebuild it with: python -m ingest --rebuild"
+                    )
+
+    # --------------------------------------------------------------- reads
+    def generation(self) -> int:
+        return self.catalogue.generation()
+
+    def document_count(self) -> int:
+        return self.catalogue.count("documents")
+
+    def paragraph_count(self) -> int:
+        return self.catalogue.count("paragraphs")
+
+    def chunk_count(self) -> int:
+        return self.catalogue.count("chunks")
+
+    def last_ingested(self) -> float | None:
+        return self.catalogue.last_ingested()
+
+    def documents(self) -> list[StoredDocument]:
+        return self.catalogue.documents()
+
+    def hashes(self) -> dict[str, str]:
+        return self.catalogue.hashes()
+
+    def paper_text(self, doc_id: str) -> str | None:
+        return self.catalogue.paper_text(doc_id)
+
+    def paragraphs_of(self, doc_id: str) -> list[Paragraph]:
+        return self.catalogue.paragraphs_of(doc_id)
+
+    def paragraphs_by_id(self, ids: Iterable[str]) -> dict[str, Paragraph]:
+        return self.catalogue.paragraphs_by_id(ids)
+
+    def query_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Paragraph ids ranked by cosine similarity of their best chunk, with
+        filters applied inside Chroma. Chunks the catalogue does not list are ignored."""
+        if self.chunk_count() == 0:
+            return []
+        hits = list(self.vectors.query(vector, k, filters))
+        known = self.catalogue.known_chunks([chunk_id for chunk_id, _, _ in hits])
+        scores: dict[str, float] = {}
+        for chunk_id, paragraph_ids, similarity in hits:
+            if chunk_id in known:
+                for pid in paragraph_ids.split(","):
+                    scores.setdefault(pid, similarity)
+        return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+
+    def query_lexical(self, question: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Paragraph ids ranked by BM25, filters applied as a mask before ranking."""
+        allowed = None
+        if filters is not None and not filters.is_empty():
+            allowed = self.catalogue.filtered_paragraph_ids(filters)
+        return self.lexical().search(question, k, allowed)
+
+    def idf(self, term: str) -> float:
+        """BM25 IDF of a stemmed content term over the current paragraphs."""
+        return self.lexical().idf(term)
+
+    def lexical(self) -> LexicalIndex:
+        """The lexical index of the current catalogue generation: the one in
+        memory, else the saved one, else a fresh build."""
+        generation = self.generation()
+        current = self._lexical
+        if current is not None and current.generation == generation:
+            return current
+        with self._lexical_lock:
+            if self._lexical is None or self._lexical.generation != generation:
+                loaded = LexicalIndex.load(self.store_dir, generation)
+                if loaded is None:
+                    logger.info("lexical index is missing or stale; building it")
+                    loaded = LexicalIndex.build(*self.catalogue.lexical_rows(), generation)
+                self._lexical = loaded
+            return self._lexical
+
+    # -------------------------------------------------------------- writes
+    @contextmanager
+    def batch(self) -> Iterator[PaperStore]:
+        """Group many writes: the lexical index is rebuilt once, on leaving."""
+        self._deferred += 1
+        try:
+            yield self
+        finally:
+            self._deferred -= 1
+            if self._deferred == 0:
+                self._sync_lexical()
+
+    def write_paper(self, paper: Paper, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Replace one paper; readers see the old version or the new one, never a mix."""
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors for {paper.path}")
+        start, end = date_bounds(paper.meta.date)
+        meta = paper.meta
+        self.vectors.upsert(
+            [c.id for c in chunks], vectors, [c.text for c in chunks],
+            [
+                {
+                    "doc_id": paper.doc_id, "paragraph_ids": ",".join(c.paragraph_ids), "doc_type": meta.doc_type,
+                    "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
+                }
+                for c in chunks
+            ],
+        )
+        old_chunks = self.catalogue.chunk_ids(paper.doc_id)
+        with self.catalogue.transaction() as db:
+            self.catalogue.put_paper(db, paper, chunks)
+            Catalogue.set_setting(db, "embedder", self.embedder_name)
+            Catalogue.set_setting(db, "chunking", self.chunking)
+        self.vectors.delete(sorted(old_chunks - {c.id for c in chunks}))
+        self._written()
+
+    def delete_paper(self, doc_id: str) -> None:
+        """Catalogue first (the paper vanishes for readers at once), vectors after."""
+        chunk_ids = self.catalogue.chunk_ids(doc_id)
+        with self.catalogue.transaction() as db:
+            Catalogue.drop_paper(db, doc_id)
+        self.vectors.delete(sorted(chunk_ids))
+        self._written()
+
+    def reset(self) -> None:
+        """Drop everything (for `--rebuild`)."""
+        self.vectors.reset()
+        with self.catalogue.transaction() as db:
+            Catalogue.clear(db)
+        self._written()
+
+    def sweep_orphans(self) -> int:
+        """Delete vectors the catalogue does not list (what a killed run leaves)."""
+        orphans = self.vectors.ids() - self.catalogue.chunk_ids()
+        self.vectors.delete(sorted(orphans))
+        if orphans:
+            logger.info("removed %d orphaned vectors", len(orphans))
+        return len(orphans)
+
+    def check(self) -> Integrity:
+        """Compare catalogue chunks, vector ids and the saved lexical index."""
+        references = self.catalogue.chunk_references()
+        vectors = self.vectors.ids()
+        paragraphs = self.catalogue.paragraph_ids()
+        saved = LexicalIndex.load(self.store_dir, self.generation())
+        lexical_ids, _ = self.catalogue.lexical_rows()
+        return Integrity(
+            missing_vectors=frozenset(set(references) - vectors),
+            orphan_vectors=frozenset(vectors - set(references)),
+            dangling_chunks=frozenset(c for c, pids in references.items() if not set(pids) <= paragraphs),
+            lexical_stale=saved is None or saved.ids != lexical_ids,
+        )
+
+    def ensure_lexical(self) -> None:
+        """Save a lexical index for the current generation if none is on disk."""
+        if LexicalIndex.load(self.store_dir, self.generation()) is None:
+            self._sync_lexical()
+
+    def _written(self) -> None:
+        if self._deferred == 0:
+            self._sync_lexical()
+
+    def _sync_lexical(self) -> None:
+        generation = self.generation()
+        index = LexicalIndex.build(*self.catalogue.lexical_rows(), generation)
+        index.save(self.store_dir)
+        with self._lexical_lock:
+            self._lexical = index
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+
+__all__ = ["LEXICAL_FOLDER", "Integrity", "PaperStore", "StoredDocument"]

@@ -1,0 +1,108 @@
+"""Chunk vectors in Chroma: an embedded folder by default, a `chroma run` server
+when configured. Only this module talks to Chroma.
+
+The collection never gets an embedding function: vectors always come from the
+product's own embedder, so Chroma can never fall back to downloading a model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.index.filters import Filters
+
+logger = logging.getLogger(__name__)
+
+COLLECTION = "council_papers"
+CHROMA_BATCH = 1000
+"""Ids per Chroma delete call."""
+
+_CLIENT_LOCK = threading.Lock()
+"""Chroma's embedded client is not safe to create from several threads at once:
+simultaneous first sessions of the app once failed with "Could not connect to
+tenant". Every client and collection is created under this lock."""
+
+
+class VectorIndex:
+    """One Chroma collection of chunk vectors with each chunk's paper metadata."""
+
+    def __init__(self, folder: Path, *, host: str | None = None, port: int = 8000, metadata: dict[str, str]) -> None:
+        self.folder = Path(folder)
+        self.host = host
+        self.port = port
+        self.metadata = metadata
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            with _CLIENT_LOCK:
+                if self._collection is None:
+                    client = self._client()
+                    # No embedding function: see the module docstring.
+                    self._collection = client.get_or_create_collection(
+                        COLLECTION, metadata={"hnsw:space": "cosine", **self.metadata}, embedding_function=None
+                    )
+        return self._collection
+
+    def _client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        if self.host:
+            logger.info("using Chroma server at %s:%s", self.host, self.port)
+            return chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
+        return chromadb.PersistentClient(path=str(self.folder), settings=settings)
+
+    def built_with(self) -> dict[str, Any]:
+        """The settings the collection was created with."""
+        return dict(self.collection.metadata or {})
+
+    def upsert(
+        self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: list[dict[str, Any]]
+    ) -> None:
+        if ids:
+            self.collection.upsert(
+                ids=list(ids), embeddings=np.asarray(vectors, dtype=np.float32), documents=list(texts), metadatas=metas
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for batch in _batches(sorted(ids)):
+            self.collection.delete(ids=batch)
+
+    def ids(self) -> set[str]:
+        return set(self.collection.get(include=[])["ids"])
+
+    def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> Iterator[tuple[str, str, float]]:
+        """(chunk id, comma-joined paragraph ids, cosine similarity), best first."""
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=max(1, k),
+            where=filters.chroma_where() if filters else None,
+            include=["metadatas", "distances"],
+        )
+        rows = zip(result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True)
+        for chunk_id, meta, distance in rows:
+            yield chunk_id, str(meta["paragraph_ids"]), 1.0 - float(distance)
+
+    def reset(self) -> None:
+        """Drop the collection (for `--rebuild`)."""
+        with _CLIENT_LOCK:
+            client = self._client()
+            try:
+                client.delete_collection(COLLECTION)
+            except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
+                logger.debug("no collection to delete")
+            self._collection = None
+
+
+def _batches(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHROMA_BATCH):
+        yield ids[start : start + CHROMA_BATCH]

@@ -1,0 +1,129 @@
+"""Fusion and re-scoring of retrieval candidates, as small units.
+
+`rrf` joins the dense and lexical rankings (as haystack's `DocumentJoiner` does
+with reciprocal rank fusion); each `Rescorer` then adjusts the fused scores
+for one reason. The retriever runs whatever rescorers it is given, so a learned
+scorer can replace these boosts without editing the retriever.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from ingest.errors import ConfigError
+from ingest.types import Paragraph
+from qa_app.answer_types import has_type, question_type
+
+_RECENCY_CUE = re.compile(
+    r"\b(?:latest|most recent|newest|recent(?:ly)?|current(?:ly)?|now|today|at present|last)\b", re.IGNORECASE
+)
+
+
+def asks_for_latest(question: str) -> bool:
+    """Does the question ask about the latest state of affairs ("the latest
+    inspection", "currently")? Then newer papers should win near-ties."""
+    return bool(_RECENCY_CUE.search(question))
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Reciprocal rank fusion constants.
+
+    Defaults come from the sweep over the council dev set in docs/BENCHMARKS.md
+    ("Question answering" → "Fusion tuning"): the middle of the plateau where
+    recall@5 is 1.0, checked on SQuAD 2.0 dev. `type_boost` multiplies the
+    fused score of a paragraph that holds the kind of answer the question asks
+    for (a date for "when", money for "how much", …)."""
+
+    rrf_k: float = 60.0
+    dense_weight: float = 1.0
+    lexical_weight: float = 0.75
+    type_boost: float = 0.3
+    recency_boost: float = 0.3
+    candidates: int = 50
+
+    def __post_init__(self) -> None:
+        if self.rrf_k <= 0:
+            raise ConfigError(f"rrf_k must be greater than 0; got {self.rrf_k}")
+        if self.dense_weight < 0 or self.lexical_weight < 0 or self.dense_weight + self.lexical_weight == 0:
+            raise ConfigError(
+                f"fusion weights must be non-negative and not both 0; got {self.dense_weight}, {self.lexical_weight}"
+            )
+        for name in ("type_boost", "recency_boost"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative; got {getattr(self, name)}")
+        if self.candidates <= 0:
+            raise ConfigError(f"candidates must be greater than 0; got {self.candidates}")
+
+
+def rrf(rankings: list[tuple[list[str], float]], rrf_k: float) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: sum of weight / (rrf_k + rank), rank from 1."""
+    fused: dict[str, float] = {}
+    for ranking, weight in rankings:
+        if weight == 0:
+            continue
+        for rank, pid in enumerate(ranking, start=1):
+            fused[pid] = fused.get(pid, 0.0) + weight / (rrf_k + rank)
+    return fused
+
+
+class Rescorer(Protocol):
+    """Adjusts fused scores of candidate paragraphs for one reason. Returns new
+    scores for the same ids; never adds or drops a candidate."""
+
+    def rescore(
+        self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
+    ) -> dict[str, float]: ...
+
+
+@dataclass(frozen=True)
+class AnswerTypeBoost:
+    """Favour paragraphs holding the kind of answer asked for (money for "how much")."""
+
+    boost: float
+
+    def rescore(
+        self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
+    ) -> dict[str, float]:
+        kind = question_type(question)
+        out = dict(scores)
+        if kind is None or not self.boost:
+            return out
+        for pid, para in paragraphs.items():
+            if pid in out and has_type(para.text, kind, question):
+                out[pid] *= 1.0 + self.boost
+        return out
+
+
+def recency_weights(dates: Mapping[str, int]) -> dict[str, float]:
+    """Each dated paper's place between the oldest (0.0) and newest (1.0) of the
+    candidates; undated papers get 0.0."""
+    dated = {doc: d for doc, d in dates.items() if d > 0}
+    if len(set(dated.values())) < 2:
+        return {doc: 0.0 for doc in dates}
+    low, high = min(dated.values()), max(dated.values())
+    return {doc: (dated[doc] - low) / (high - low) if doc in dated else 0.0 for doc in dates}
+
+
+@dataclass(frozen=True)
+class RecencyBoost:
+    """For questions about the latest state of affairs, favour newer papers.
+    `date_of` gives a paper's date as yyyymmdd (0 when undated)."""
+
+    boost: float
+    date_of: Callable[[str], int]
+
+    def rescore(
+        self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
+    ) -> dict[str, float]:
+        out = dict(scores)
+        if not self.boost or not asks_for_latest(question):
+            return out
+        weights = recency_weights({p.doc_id: self.date_of(p.doc_id) for p in paragraphs.values()})
+        for pid, para in paragraphs.items():
+            if pid in out:
+                out[pid] *= 1.0 + self.boost * weights.get(para.doc_id, 0.0)
+        return out
