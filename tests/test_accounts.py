@@ -187,7 +187,7 @@ def test_hashes_made_with_older_parameters_are_upgraded_on_sign_in(accounts: Acc
 ])
 def test_changes_that_cannot_be_made_are_refused_by_name(accounts: Accounts, action: object, message: str) -> None:
     accounts.add("alice", PASSWORD)
-    with pytest.raises(AccountsError, match=message):
+    with pytest.raises(AccessError, match=message):
         action(accounts)  # type: ignore[operator]
 
 
