@@ -133,19 +133,22 @@ class Accounts:
         self._record("user_added", actor, user=name, groups=sorted(clean_groups))
         return user
 
-    def remove(self, name: str, *, actor: str | None = None) -> None:
+    def remove(self, name: str, *, actor: str | None = None) -> User:
+        """Delete the account; sessions signed in as it lose access on their next check."""
         name = validate_user_name(name)
         with self._editing() as users:
-            if users.pop(name, None) is None:
-                raise AccountsError(f"no user named {name!r} in {self.path}")
+            user = self._existing(users, name)
+            del users[name]
         self._record("user_removed", actor, user=name)
+        return user
 
-    def set_password(self, name: str, password: str, *, actor: str | None = None) -> None:
+    def set_password(self, name: str, password: str, *, actor: str | None = None) -> User:
         name, password = validate_user_name(name), validate_password(password)
         with self._editing() as users:
             user = self._existing(users, name)
             users[name] = User(name, user.groups, self.hasher.hash(password), user.created)
         self._record("password_changed", actor, user=name)
+        return users[name]
 
     def set_groups(self, name: str, groups: Iterable[str], *, actor: str | None = None) -> User:
         name = validate_user_name(name)

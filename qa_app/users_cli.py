@@ -18,13 +18,13 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from qa_app.accounts import Accounts
 
 
-def add_users_parser(sub: Any) -> None:
+def add_users_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `users` and its actions on the CLI's subparsers."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", type=Path, help="index folder (default: COUNCIL_STORE_DIR or .index)")
@@ -65,12 +65,11 @@ def run_users(args: argparse.Namespace, out: TextIO, stdin: TextIO | None = None
         user = accounts.add(args.name, password, args.groups, actor=actor)
         print(f"added {user.name}{_groups_text(user.groups)}", file=out)
     elif command == "remove":
-        accounts.remove(args.name, actor=actor)
-        print(f"removed {args.name.strip().lower()}", file=out)
+        print(f"removed {accounts.remove(args.name, actor=actor).name}", file=out)
     elif command == "passwd":
         accounts.require(args.name)  # before prompting for a password that cannot be used
-        accounts.set_password(args.name, read_password(args.password_stdin, stdin or sys.stdin), actor=actor)
-        print(f"password changed for {args.name.strip().lower()}", file=out)
+        user = accounts.set_password(args.name, read_password(args.password_stdin, stdin or sys.stdin), actor=actor)
+        print(f"password changed for {user.name}", file=out)
     else:
         user = accounts.set_groups(args.name, args.groups, actor=actor)
         print(f"{user.name}{_groups_text(user.groups) or ': no groups'}", file=out)

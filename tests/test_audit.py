@@ -8,6 +8,7 @@ import multiprocessing
 import stat
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,9 +63,13 @@ def test_a_damaged_line_is_reported_by_number(tmp_path: Path) -> None:
         list(log.read())
 
 
-def _append_many(path: str, writer: int, count: int) -> None:
+COUNT = 200
+
+
+def _append_many(path: str, writer: int, count: int, start: Any) -> None:
     log = AuditLog(Path(path))
     papers = [f"papers/writer-{writer}/paper-{i:04d}.pdf" for i in range(300)]  # lines of ~10 kB
+    start.wait()  # all writers begin together, so their appends overlap
     for n in range(count):
         log.record("ingest", actor=f"writer-{writer}", papers=papers, n=n)
 
@@ -72,17 +77,19 @@ def _append_many(path: str, writer: int, count: int) -> None:
 def test_lines_from_several_processes_never_interleave(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_append_many, args=(str(path), w, 60)) for w in range(4)]
+    start = context.Event()
+    workers = [context.Process(target=_append_many, args=(str(path), w, COUNT, start)) for w in range(4)]
     for worker in workers:
         worker.start()
+    start.set()
     for worker in workers:
         worker.join(timeout=120)
         assert worker.exitcode == 0
     records = [json.loads(line) for line in path.read_text().splitlines()]
-    assert len(records) == 240
+    assert len(records) == 4 * COUNT
     for writer in range(4):
         mine = [r["n"] for r in records if r["actor"] == f"writer-{writer}"]
-        assert mine == list(range(60))
+        assert mine == list(range(COUNT))
         assert all(len(r["papers"]) == 300 for r in records)
 
 
