@@ -161,11 +161,12 @@ class Accounts:
         return users[name]
 
     # signing in ------------------------------------------------------------
-    def verify(self, name: str, password: str, *, client: str = "unknown") -> Viewer | None:
+    def verify(self, name: str, password: str, *, client: str | None = None) -> Viewer | None:
         """The signed-in viewer, or None for a wrong name or password. Slowed
-        after repeated failures for this name or this client."""
+        after repeated failures for this name or this client (its address, say;
+        without one only the name counts, so strangers never slow each other)."""
         cleaned = name.strip().lower() if isinstance(name, str) else ""
-        keys = [f"user:{cleaned}", f"client:{client}"]
+        keys = [f"user:{cleaned}", *([f"client:{client}"] if client else [])]
         self.throttle.wait(keys)
         user = self.get(cleaned)
         ok = self._check(user.password_hash if user else self._dummy(), password)
@@ -228,15 +229,23 @@ class Accounts:
     @contextlib.contextmanager
     def _editing(self) -> Iterator[dict[str, User]]:
         """Read, let the caller change, write back; one writer at a time."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(self.path.name + ".lock"), "a")
+        except OSError as exc:
+            raise AccountsError(f"cannot write the accounts file {self.path}: {exc.strerror}") from exc
+        with lock:
             if fcntl is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             data = self._read()
             users = self._load(data)
             yield users
             # Other sections (the identity mapping) are kept as they were.
-            self._write({**data, "version": VERSION, "users": {n: users[n].to_json() for n in sorted(users)}})
+            payload = {**data, "version": VERSION, "users": {n: users[n].to_json() for n in sorted(users)}}
+            try:
+                self._write(payload)
+            except OSError as exc:
+                raise AccountsError(f"cannot write the accounts file {self.path}: {exc.strerror}") from exc
 
     def _write(self, payload: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")

@@ -31,14 +31,16 @@ class Throttle:
     """Exponential backoff keyed by strings such as `user:alice`, `client:10.0.0.5`."""
 
     def __init__(self, *, free: int = 3, base: float = 1.0, cap: float = 30.0, forget_after: float = 900.0,
-                 clock: Clock = time.monotonic, sleep: Sleeper = time.sleep) -> None:
+                 max_keys: int = 10_000, clock: Clock = time.monotonic, sleep: Sleeper = time.sleep) -> None:
         if free < 0:
             raise ConfigError(f"free failures must be 0 or more; got {free}")
         if base <= 0 or cap < base:
             raise ConfigError(f"backoff needs 0 < base <= cap; got base {base}, cap {cap}")
         if forget_after < cap:
             raise ConfigError(f"forget_after must be at least the cap ({cap}); got {forget_after}")
-        self.free, self.base, self.cap, self.forget_after = free, base, cap, forget_after
+        if max_keys < 1:
+            raise ConfigError(f"max_keys must be at least 1; got {max_keys}")
+        self.free, self.base, self.cap, self.forget_after, self.max_keys = free, base, cap, forget_after, max_keys
         self._clock, self._sleep = clock, sleep
         self._state: dict[str, _Failures] = {}
         self._lock = threading.Lock()
@@ -76,7 +78,11 @@ class Throttle:
             now = self._clock()
             self._prune(now)
             for key in keys:
-                entry = self._fresh(key, now) or self._state.setdefault(key, _Failures())
+                entry = self._fresh(key, now)
+                if entry is None:
+                    if len(self._state) >= self.max_keys:  # a flood of made-up names: drop the stalest
+                        del self._state[min(self._state, key=lambda k: self._state[k].last)]
+                    entry = self._state[key] = _Failures()
                 entry.count += 1
                 entry.last = now
                 entry.not_before = max(entry.not_before, now + self.delay(entry.count))

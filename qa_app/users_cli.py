@@ -94,8 +94,12 @@ def read_password(from_stdin: bool, stdin: TextIO) -> str:
 
     if from_stdin:
         return validate_password(stdin.readline().rstrip("\r\n"))
-    first = validate_password(getpass.getpass("New password: "))
-    if getpass.getpass("Repeat the password: ") != first:
+    try:
+        first = validate_password(getpass.getpass("New password: "))
+        again = getpass.getpass("Repeat the password: ")
+    except EOFError as exc:
+        raise AccountsError("no password given (use --password-stdin to pipe one in)") from exc
+    if again != first:
         raise AccountsError("the two passwords differ; nothing was changed")
     return first
 

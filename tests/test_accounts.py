@@ -112,6 +112,12 @@ def test_failures_are_slowed_per_client_across_users(accounts: Accounts, clock: 
     assert clock.slept == []  # another client is not slowed
 
 
+def test_without_a_client_only_the_name_counts(accounts: Accounts, clock: FakeClock) -> None:
+    for name in ("ann", "ben", "cat", "dev", "eve"):
+        accounts.verify(name, "guess-1234")
+    assert clock.slept == []
+
+
 def test_signing_in_to_ones_own_account_does_not_clear_the_client(accounts: Accounts, clock: FakeClock) -> None:
     accounts.add("mallory", PASSWORD)
     for name in ("ann", "ben", "cat"):
@@ -133,6 +139,14 @@ def test_throttle_delays_cap_and_are_forgotten_after_a_quiet_spell(clock: FakeCl
     assert throttle.wait(["user:a"]) == 0
     with pytest.raises(ConfigError, match="base <= cap"):
         Throttle(base=5, cap=1)
+
+
+def test_memory_is_bounded_by_dropping_the_stalest_key(clock: FakeClock) -> None:
+    throttle = Throttle(max_keys=2, clock=clock, sleep=clock.sleep)
+    for key in ("user:a", "user:b", "user:c"):
+        throttle.failed([key])
+        clock.now += 1
+    assert [throttle.failures(k) for k in ("user:a", "user:b", "user:c")] == [0, 1, 1]
 
 
 def test_parallel_attempts_queue_instead_of_sharing_a_slot(clock: FakeClock) -> None:

@@ -70,6 +70,13 @@ def test_errors_exit_1_and_name_the_value(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert run(["users", "add", "bob", *accounts_file], monkeypatch)[0] == 1
     assert "the two passwords differ" in capsys.readouterr().err
+
+    def closed(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", closed)
+    assert run(["users", "add", "bob", *accounts_file], monkeypatch)[0] == 1
+    assert "no password given" in capsys.readouterr().err
     assert not (tmp_path / "people.json").exists()
 
 
