@@ -17,7 +17,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +101,12 @@ class Accounts:
         return sorted(self._load().values(), key=lambda u: u.name)
 
     def get(self, name: str) -> User | None:
+        """The user, or None for a name that does not exist or could not (a damaged file still raises)."""
         try:
-            return self._load().get(validate_user_name(name))
+            key = validate_user_name(name)
         except AccountsError:
             return None
+        return self._load().get(key)
 
     def require(self, name: str) -> User:
         """The user, or an error naming who is missing and where."""
@@ -194,11 +196,16 @@ class Accounts:
         return self._dummy_hash
 
     def _rehash_if_needed(self, user: User, password: str) -> None:
+        """Re-hash with the current parameters after a successful sign-in,
+        unless the hash changed meanwhile (a new password wins)."""
         if not self.hasher.check_needs_rehash(user.password_hash):
             return
         try:
-            self.set_password(user.name, password, actor=user.name)
-        except (OSError, AccountsError) as exc:  # signing in still succeeds
+            with self._editing() as users:
+                current = users.get(user.name)
+                if current is not None and current.password_hash == user.password_hash:
+                    users[user.name] = replace(current, password_hash=self.hasher.hash(password))
+        except AccountsError as exc:  # signing in still succeeds
             logger.warning("could not upgrade the password hash of %s: %s", user.name, exc)
 
     # the file --------------------------------------------------------------

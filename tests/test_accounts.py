@@ -185,10 +185,12 @@ def test_changing_the_password(accounts: Accounts) -> None:
 def test_hashes_made_with_older_parameters_are_upgraded_on_sign_in(accounts: Accounts) -> None:
     accounts.add("alice", PASSWORD)
     old = accounts.require("alice").password_hash
-    stronger = Accounts(accounts.path, hasher=CountingHasher(time_cost=2))
+    stronger = Accounts(accounts.path, hasher=CountingHasher(time_cost=2), audit=accounts.audit)
     assert stronger.verify("alice", PASSWORD) is not None
     new = stronger.require("alice").password_hash
     assert new != old and "t=2" in new
+    assert accounts.audit is not None
+    assert [e.event for e in accounts.audit.read()] == ["user_added", "sign_in"]  # an upgrade is not a change
 
 
 @pytest.mark.parametrize(("action", "message"), [
@@ -219,6 +221,8 @@ def test_a_damaged_file_is_reported_with_its_path(accounts: Accounts) -> None:
     accounts.path.write_text(json.dumps({"users": {"alice": {"hash": "x", "groups": ["Bad Group"]}}}))
     with pytest.raises(AccountsError, match="'Bad Group'"):
         accounts.users()
+    with pytest.raises(AccountsError, match="accounts.json"):
+        accounts.verify("alice", PASSWORD)  # fails closed, and says why
 
 
 def test_passwords_never_reach_the_log_or_the_audit_trail(accounts: Accounts,
