@@ -5,6 +5,7 @@
     python -m qa_app eval --questions FILE.jsonl [--store DIR] [--baseline] [--json]
     python -m qa_app eval --format squad2 FILE [--limit N]
     python -m qa_app eval --format qmsum FILE [--limit N] [--baseline]
+    python -m qa_app users add|remove|list|passwd|groups … [--store DIR | --accounts FILE]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 
 from ingest.errors import CouncilPapersError
 from ingest.types import DOC_TYPES
+from qa_app.users_cli import add_users_parser, run_users
 
 logger = logging.getLogger("qa_app")
 
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--calibrate", action="store_true",
                     help="never abstain; print abstention / false abstention / accuracy per threshold")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+    add_users_parser(sub)
     return parser
 
 
@@ -80,6 +84,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     try:
         if args.command == "ask":
             return _ask(args, out)
+        if args.command == "users":
+            return run_users(args, out)
         return _eval(args, out)
     except CouncilPapersError as exc:
         print(f"error: {exc}", file=sys.stderr)
