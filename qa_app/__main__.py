@@ -81,6 +81,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     out = out or sys.stdout
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from qa_app.llm_models import prefer_passive_openmp
+
+    prefer_passive_openmp()
     try:
         if args.command == "ask":
             return _ask(args, out)

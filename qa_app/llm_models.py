@@ -43,21 +43,20 @@ _INSTALL_HINTS = {
 }
 
 
-def _prefer_passive_openmp() -> bool:
+def prefer_passive_openmp() -> bool:
     """Make OpenMP worker threads sleep, not spin, while they wait.
 
     llama.cpp's CPU backend uses OpenMP; spinning threads on a shared CPU (the
     embedder, the web server, other processes) cost 3-20x in tokens/s. libgomp
     reads the setting once, when it is first loaded, and torch ships the same
     `libgomp.so.1`, so it must be set before torch starts. Returns whether that
-    was still possible; an explicit setting in the environment always wins."""
+    was still possible; an explicit setting in the environment always wins.
+    Entry points call it first thing (a side effect never happens on import)."""
     if "OMP_WAIT_POLICY" in os.environ:
         return True
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     return "torch" not in sys.modules
 
-
-_PASSIVE_IN_TIME = _prefer_passive_openmp()
 
 
 class LLMDependencyError(ConfigError):
@@ -159,9 +158,9 @@ def _llamacpp(model: str, max_tokens: int, temperature: float, n_ctx: int, n_thr
         raise ConfigError(f"llamacpp model file does not exist: {str(path)!r}")
     if path.suffix.lower() != ".gguf":
         raise ConfigError(f"llamacpp needs a .gguf file; got {str(path)!r}")
-    if not _PASSIVE_IN_TIME:
-        logger.warning("torch started OpenMP before OMP_WAIT_POLICY=PASSIVE could be set; llama.cpp may run several "
-                       "times slower on a busy CPU (set it in the environment before starting)")
+    if os.environ.get("OMP_WAIT_POLICY", "").upper() != "PASSIVE":
+        logger.warning("OMP_WAIT_POLICY is not PASSIVE; llama.cpp may run several times slower on a busy CPU "
+                       "(set it in the environment before starting)")
     if importlib.util.find_spec("llama_cpp") is None:
         raise LLMDependencyError(f"llm provider 'llamacpp' needs llama-cpp-python; run: {_INSTALL_HINTS['llamacpp']}")
     try:

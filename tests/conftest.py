@@ -76,6 +76,14 @@ def seed_store(seed_store_dir: Path, embedder: MiniLMEmbedder, settings: Setting
     store.close()
 
 
+@pytest.fixture()
+def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
+    """Streamlit pages (AppTest) use the session's loaded model instead of loading their own."""
+    import ui.resources as resources
+
+    monkeypatch.setattr(resources, "load_embedder", lambda *args: embedder)
+
+
 @pytest.fixture(scope="session")
 def council_questions() -> list[dict[str, object]]:
     return [json.loads(line) for line in (FIXTURES / "council_dev.jsonl").read_text().splitlines() if line.strip()]

@@ -25,13 +25,6 @@ APP = str(ROOT / "streamlit_app.py")
 
 
 @pytest.fixture()
-def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    import ui.resources as resources
-
-    monkeypatch.setattr(resources, "load_embedder", lambda *args: embedder)
-
-
-@pytest.fixture()
 def chat(
     seed_store_dir: Path, monkeypatch: pytest.MonkeyPatch, use_session_model: None
 ) -> Callable[[], AppTest]:

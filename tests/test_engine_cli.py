@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_store
+from conftest import FakeEmbedder, ingest, make_store
 
 from ingest.config import Settings
 from ingest.dates import parse_partial_date as parse_date
@@ -94,10 +94,26 @@ def test_bad_questions_are_refused(engine: QAEngine) -> None:
         engine.ask(D01, k=-2)
 
 
-def test_refresh_and_warm_up_are_safe(engine: QAEngine) -> None:
+def test_warm_up_loads_everything_and_refresh_sees_new_papers(
+    tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The Parks Committee approved new benches for the riverside walk.\n")
+    store = make_store(tmp_path / "index", fake_embedder, settings)
+    ingest([corpus], store, fake_embedder)
+    engine = QAEngine(settings, embedder=fake_embedder, store=store)
     engine.warm_up()
+    assert store._lexical is not None and store._lexical.generation == store.generation(), "lexical index loaded"
+    writer = make_store(tmp_path / "index", fake_embedder, settings)
+    (corpus / "b.txt").write_text("The Osprey Fund pays for wetland restoration grants of up to £5,000.\n")
+    ingest([corpus], writer, fake_embedder)
+    writer.close()
     engine.refresh()
-    assert engine.store.paragraph_count() > 0
+    assert store._lexical.generation == store.generation(), "refresh picked up the other writer's generation"
+    hits = engine.retriever.retrieve("Osprey Fund wetland grants", k=3)
+    assert hits and "Osprey Fund" in hits[0].paragraph.text
+    store.close()
 
 
 def test_empty_library_says_so(tmp_path: Path, embedder: MiniLMEmbedder, settings: Settings) -> None:

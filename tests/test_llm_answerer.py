@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from factories import retrieved_paragraphs
+from factories import retrieved_from, retrieved_paragraphs
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
 from ingest.embed import MiniLMEmbedder
@@ -213,11 +213,7 @@ def smollm2() -> Iterator[Any]:
 @pytest.fixture()
 def motion_paragraphs(seed_store: PaperStore) -> list[RetrievedParagraph]:
     (doc,) = [d for d in seed_store.documents() if d.meta.doc_type == "motion"]
-    return [
-        RetrievedParagraph(paragraph=p, title=doc.meta.title, doc_type=doc.meta.doc_type, date=doc.meta.date,
-                           path=doc.path, score=1.0 / (1 + i), body=doc.meta.body, council=doc.meta.council)
-        for i, p in enumerate(seed_store.paragraphs_of(doc.doc_id)) if p.kind != "heading"
-    ]
+    return retrieved_from(doc, seed_store.paragraphs_of(doc.doc_id))
 
 
 @pytest.mark.integration

@@ -29,13 +29,6 @@ NEW_MD = b"# Leisure Committee agenda\n\nItem 1. Swimming pool opening hours at 
 
 
 @pytest.fixture()
-def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    import ui.resources as resources
-
-    monkeypatch.setattr(resources, "load_embedder", lambda *args: embedder)
-
-
-@pytest.fixture()
 def library_dirs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder, settings: Settings,
     use_session_model: None,

@@ -32,8 +32,7 @@ def test_fusion_config_is_validated() -> None:
 
 
 def test_retrieves_distinct_text_paragraphs_with_metadata(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
-    retriever = HybridRetriever(seed_store, embedder)
-    assert isinstance(retriever, Retriever)
+    retriever: Retriever = HybridRetriever(seed_store, embedder)
     results = retriever.retrieve("How much money did the council allocate to enable immediate changes?", k=6)
     assert 0 < len(results) <= 6
     ids = [r.paragraph.id for r in results]

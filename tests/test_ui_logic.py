@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from factories import retrieved as make_retrieved
 
 from ingest.errors import ConfigError
 from ingest.types import Paragraph
@@ -30,9 +31,7 @@ def visible(fragment: str) -> str:
 
 
 def retrieved(text: str, number: int = 3, title: str = "Cabinet minutes") -> RetrievedParagraph:
-    para = Paragraph(id=f"p{number}", doc_id="corpus/a.txt", number=number, text=text, start=0, end=len(text))
-    return RetrievedParagraph(paragraph=para, title=title, doc_type="minutes", date="2016-10-17",
-                              path="corpus/a.txt", score=0.9)
+    return make_retrieved(text, number=number, title=title, score=0.9, paragraph_id=f"p{number}")
 
 
 def cited_answer(text: str, quote: str, title: str = "Cabinet minutes") -> Answer:

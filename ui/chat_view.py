@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -34,7 +34,6 @@ class ChatTurn:
     answer_id: str
     answer: Answer
     filters_note: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def source_heading(source: RetrievedParagraph) -> str:

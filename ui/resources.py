@@ -94,6 +94,10 @@ def open_page(page: str, password: str | None) -> tuple[Settings, Library]:
     clear message instead of a traceback."""
     from pydantic import ValidationError
 
+    from qa_app.llm_models import prefer_passive_openmp
+
+    prefer_passive_openmp()
+
     from ingest.errors import CouncilPapersError
     from ui.gate import require_password
     from ui.nav import page_links

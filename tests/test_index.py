@@ -1,0 +1,123 @@
+"""The index as one unit: writes and deletes keep catalogue, vectors and the
+lexical index in step without any caller rebuilding anything. Uses the fake
+embedder: these are tests of store logic, not of retrieval quality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FakeEmbedder, ingest, make_store
+
+from ingest.config import Settings
+from ingest.index import Filters, PaperStore
+from ingest.index.lexical import LexicalIndex
+from ingest.types import Chunk, Paper, PaperMeta, Paragraph
+
+
+def paper(doc_id: str, *texts: str, doc_type: str = "minutes", date: str | None = "2024-03-05") -> Paper:
+    paragraphs, offset = [], 0
+    for number, text in enumerate(texts, start=1):
+        paragraphs.append(Paragraph(f"{doc_id}#{number}", doc_id, number, text, offset, offset + len(text)))
+        offset += len(text) + 2
+    meta = PaperMeta(title=f"Paper {doc_id}", doc_type=doc_type, date=date)
+    return Paper(doc_id, doc_id, f"hash-{doc_id}-{len(texts)}", meta, "\n\n".join(texts), paragraphs)
+
+
+def write(store: PaperStore, embedder: FakeEmbedder, item: Paper) -> None:
+    chunks = [Chunk(f"{p.id}:c", item.doc_id, p.text, (p.id,)) for p in item.paragraphs]
+    store.write_paper(item, chunks, embedder.embed_documents([c.text for c in chunks]))
+
+
+@pytest.fixture()
+def store(tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings) -> PaperStore:
+    return make_store(tmp_path / "index", fake_embedder, settings)
+
+
+def saved_ids(store: PaperStore) -> list[str]:
+    saved = LexicalIndex.load(store.store_dir, store.generation())
+    assert saved is not None, "a lexical index for the current generation is on disk"
+    return saved.ids
+
+
+def test_a_write_is_searchable_by_both_indexes_at_once(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
+    write(store, fake_embedder, paper("a", "Benches for the riverside walk were approved.", "Apologies were noted."))
+    assert saved_ids(store) == ["a#1", "a#2"]
+    assert store.query_lexical("riverside benches", 5)[0][0] == "a#1"
+    assert store.query_dense(fake_embedder.embed_query("riverside walk benches"), 5)[0][0] == "a#1"
+    assert store.check().ok
+
+
+def test_delete_and_replace_keep_the_lexical_index_in_step(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
+    write(store, fake_embedder, paper("a", "Benches for the riverside walk were approved."))
+    write(store, fake_embedder, paper("b", "The library opening hours were extended."))
+    store.delete_paper("a")
+    assert saved_ids(store) == ["b#1"] and store.query_lexical("riverside benches", 5) == []
+    write(store, fake_embedder, paper("b", "The library closes on Sundays.", "A new mobile library was bought."))
+    assert saved_ids(store) == ["b#1", "b#2"]
+    assert store.query_lexical("mobile library", 5)[0][0] == "b#2"
+    assert store.check().ok
+
+
+def test_a_batch_rebuilds_the_lexical_index_once_on_leaving(
+    store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+    original = LexicalIndex.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[LexicalIndex], ids: list[str], texts: list[str], generation: int) -> LexicalIndex:
+        builds.append(generation)
+        return original(cls, ids, texts, generation)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(LexicalIndex, "build", classmethod(counting))
+    with store.batch():
+        for name in "abc":
+            write(store, fake_embedder, paper(name, f"Paragraph about {name} parks."))
+        assert builds == []
+    assert builds == [store.generation()] and len(saved_ids(store)) == 3
+
+
+def test_filters_act_inside_both_indexes(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
+    write(store, fake_embedder, paper("m", "Parking charges rise in April.", doc_type="minutes", date="2024-03-05"))
+    write(store, fake_embedder, paper("r", "Parking charges report.", doc_type="report", date="2019"))
+    only_reports = Filters(doc_types=("report",))
+    assert [p for p, _ in store.query_lexical("parking charges", 5, only_reports)] == ["r#1"]
+    dense = store.query_dense(fake_embedder.embed_query("parking charges"), 5, only_reports)
+    assert [p for p, _ in dense] == ["r#1"]
+    since_2020 = Filters(date_from=20200101)
+    assert [p for p, _ in store.query_lexical("parking charges", 5, since_2020)] == ["m#1"]
+
+
+def test_check_names_orphaned_and_missing_vectors(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
+    write(store, fake_embedder, paper("a", "Benches were approved.", "Bins were emptied."))
+    store.vectors.delete(["a#1:c"])
+    store.vectors.upsert(["stray"], np.ones((1, fake_embedder.dimension)), ["stray"], [{"paragraph_ids": "x#1"}])
+    integrity = store.check()
+    assert integrity.missing_vectors == {"a#1:c"} and integrity.orphan_vectors == {"stray"}
+    assert not integrity.ok and len(integrity.problems()) == 2
+    assert all("python -m ingest --repair" in line for line in integrity.problems())
+
+
+def test_reset_empties_every_part(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
+    write(store, fake_embedder, paper("a", "Benches were approved."))
+    before = store.generation()
+    store.reset()
+    assert store.document_count() == 0 and store.vectors.ids() == set() and saved_ids(store) == []
+    assert store.generation() > before, "readers holding the old generation notice the reset"
+
+
+def test_pipeline_runs_need_no_rebuild_by_the_caller(
+    tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"p{i}.txt").write_text(f"Item {i}. The committee discussed allotment plot {i}.\n")
+    store = make_store(tmp_path / "index", fake_embedder, settings)
+    report = ingest([corpus], store, fake_embedder)
+    assert report.ok and len(report.added) == 3 and store.check().ok
+    (corpus / "p1.txt").unlink()
+    report = ingest([corpus], store, fake_embedder)
+    assert report.removed and store.check().ok
+    assert all(not pid.startswith(str(corpus / "p1.txt")) for pid in saved_ids(store))
