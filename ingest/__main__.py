@@ -1,4 +1,4 @@
-"""`python -m ingest [PATH ...] [--store DIR] [--dry-run] [--rebuild] [--json]`
+"""`python -m ingest [PATH ...] [--store DIR] [--dry-run | --rebuild | --check | --repair] [--json]`
 
 Exit codes: 0 all papers landed; 1 some failed and the rest landed; 2 usage
 error; 3 the index was built with other settings (re-run with --rebuild).
@@ -15,9 +15,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ingest.config import Settings
-from ingest.errors import ConfigError, CouncilPapersError, StoreMismatchError
+from ingest.embed import Embedder
+from ingest.errors import ConfigError, CouncilPapersError, IndexUnreadableError, StoreMismatchError
+from ingest.index import PaperStore
+from ingest.index.catalogue import set_aside
 from ingest.library import make_embedder, open_store
 from ingest.pipeline import run
+from ingest.repair import repair_vectors
 from ingest.report import IngestReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISMATCH = 0, 1, 2, 3
@@ -33,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", type=Path, help="index folder (default: .index, or COUNCIL_STORE_DIR)")
     parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     parser.add_argument("--rebuild", action="store_true", help="drop the index and ingest everything again")
+    parser.add_argument("--check", action="store_true",
+                        help="compare catalogue, vectors and keyword index; exit 1 if they disagree")
+    parser.add_argument("--repair", action="store_true",
+                        help="re-embed missing vectors and drop orphaned ones, touching nothing else")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     return parser
@@ -54,13 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.store:
         settings.store_dir = args.store
     paths = args.paths or [settings.corpus_dir]
-    if args.dry_run and args.rebuild:
+    chosen = [flag for flag in ("dry_run", "rebuild", "check", "repair") if getattr(args, flag)]
+    if len(chosen) > 1:
         parser.print_usage(sys.stderr)
-        print("error: --dry-run and --rebuild cannot be combined", file=sys.stderr)
+        print(f"error: {' and '.join('--' + f.replace('_', '-') for f in chosen)} cannot be combined", file=sys.stderr)
         return EXIT_USAGE
+    if args.check or args.repair:
+        return _maintain(settings, repair=args.repair, as_json=args.json)
     embedder = make_embedder(settings)
     try:
-        store = open_store(settings, embedder)
+        store = _open(settings, embedder, rebuild=args.rebuild)
         if args.rebuild:
             store.reset()
         else:
@@ -80,11 +91,59 @@ def main(argv: list[str] | None = None) -> int:
     except CouncilPapersError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:
+        print(f"error: could not write the index in {settings.store_dir} ({exc.strerror or exc}); papers that were "
+              "already stored are kept; run the same command again once the problem is fixed", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         _print_human(report)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _open(settings: Settings, embedder: Embedder, *, rebuild: bool) -> PaperStore:
+    """The store; with `--rebuild`, an unreadable catalogue is set aside first."""
+    try:
+        return open_store(settings, embedder)
+    except IndexUnreadableError:
+        if not rebuild:
+            raise
+        kept = set_aside(settings.store_dir)
+        print(f"the unreadable catalogue was moved to {kept}; rebuilding", file=sys.stderr)
+        return open_store(settings, embedder)
+
+
+def _maintain(settings: Settings, *, repair: bool, as_json: bool) -> int:
+    """`--check` and `--repair`."""
+    try:
+        embedder = make_embedder(settings)
+        store = open_store(settings, embedder)
+        store.check_compatible()
+        done = repair_vectors(store, embedder) if repair else None
+        integrity = store.check()
+    except StoreMismatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MISMATCH
+    except CouncilPapersError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    problems = integrity.problems()
+    if as_json:
+        out: dict[str, object] = {"ok": integrity.ok, "problems": problems}
+        if done is not None:
+            out.update(reembedded_papers=list(done.reembedded_papers), reembedded_chunks=done.reembedded_chunks,
+                       orphans_removed=done.orphans_removed)
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        if done is not None:
+            print(f"re-embedded {done.reembedded_chunks} chunks of {len(done.reembedded_papers)} papers; "
+                  f"removed {done.orphans_removed} orphaned vectors")
+        for line in problems:
+            print(f"problem: {line}")
+        if integrity.ok:
+            print(f"the index is consistent: {store.document_count()} papers, {store.chunk_count()} chunks")
+    return EXIT_OK if integrity.ok else EXIT_FAILED
 
 
 def _print_human(report: IngestReport) -> None:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     embed_backend: str = Field("onnx-int8", description="torch, onnx or onnx-int8.")
     embed_batch_size: int = Field(32, description="Passages per embedding batch.")
     model_cache: Path | None = Field(None, description="Where exported ONNX models are cached.")
+    read_only: bool = Field(False, description="Serve an index that must not be written (a read-only folder).")
     max_file_mb: float = Field(25.0, description="Papers larger than this are refused.")
     llm: str | None = Field(None, description="ollama:<model>, openai:<model> or llamacpp:<file.gguf>.")
     llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")

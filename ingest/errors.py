@@ -22,3 +22,12 @@ class StoreMismatchError(CouncilPapersError):
 
 class ConfigError(CouncilPapersError):
     """A setting or argument has a value the product cannot use."""
+
+
+class IndexUnreadableError(CouncilPapersError):
+    """A part of the index cannot be read (a damaged catalogue file, a vector
+    folder that is gone); the message says which and how to fix it."""
+
+
+class ReadOnlyIndexError(CouncilPapersError):
+    """A write was asked of an index opened read-only; nothing was written."""

@@ -24,4 +24,5 @@ def open_store(settings: Settings, embedder: Embedder) -> PaperStore:
         chroma_port=settings.chroma_port,
         embedder_name=embedder.name,
         chunking=chunking_signature(embedder.max_tokens),
+        read_only=settings.read_only,
     )

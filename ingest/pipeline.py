@@ -22,6 +22,7 @@ from ingest.index import PaperStore
 from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported, load_blocks
 from ingest.metadata import build_meta, read_sidecar, sidecar_path
 from ingest.paragraphs import segment
+from ingest.repair import repair_vectors
 from ingest.report import Failure, IngestReport
 from ingest.types import Chunk, Paper
 
@@ -219,8 +220,25 @@ def run(
     """
     started = time.perf_counter()
     notify = progress or (lambda _event, _n: None)
-    if not dry_run:
-        store.sweep_orphans()
+    if dry_run:
+        report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks)
+    else:
+        with store.batch():  # holds the write lock from plan to last write
+            store.sweep_orphans()
+            report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks)
+            repair_vectors(store, embedder)
+    report.drop_failed()
+    report.documents, report.paragraphs, report.chunks = (
+        store.document_count(), store.paragraph_count(), store.chunk_count()
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(
+    paths: Sequence[Path], store: PaperStore, embedder: Embedder, max_bytes: int, dry_run: bool,
+    notify: ProgressHook, batch_chunks: int,
+) -> IngestReport:
     todo = plan(paths, store, max_bytes)
     report = IngestReport(
         added=[c.doc_id for c in todo.added], updated=[c.doc_id for c in todo.updated],
@@ -231,25 +249,18 @@ def run(
     if dry_run:
         for cand in work:
             _parse(cand, embedder, report, chunk=False)
-    else:
-        with store.batch():
-            for doc_id in todo.removed:
-                store.delete_paper(doc_id)
-            notify("total_files", len(work))
-            batcher = EmbedBatcher(store, embedder, report, notify, batch_chunks)
-            for cand in work:
-                parsed = _parse(cand, embedder, report, chunk=True)
-                if parsed is None:
-                    notify("file", 1)
-                else:
-                    batcher.add(*parsed)
-            batcher.flush()
-        store.ensure_lexical()
-    report.drop_failed()
-    report.documents, report.paragraphs, report.chunks = (
-        store.document_count(), store.paragraph_count(), store.chunk_count()
-    )
-    report.seconds = time.perf_counter() - started
+        return report
+    for doc_id in todo.removed:
+        store.delete_paper(doc_id)
+    notify("total_files", len(work))
+    batcher = EmbedBatcher(store, embedder, report, notify, batch_chunks)
+    for cand in work:
+        parsed = _parse(cand, embedder, report, chunk=True)
+        if parsed is None:
+            notify("file", 1)
+        else:
+            batcher.add(*parsed)
+    batcher.flush()
     return report
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from ingest.config import Settings
 from ingest.embed import Embedder
-from ingest.errors import CouncilPapersError
+from ingest.errors import CouncilPapersError, IndexUnreadableError
 from ingest.index import Filters, PaperStore
 from ingest.library import make_embedder, open_store
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
@@ -61,6 +61,11 @@ class QAEngine:
         self.embedder: Embedder = embedder or make_embedder(self.settings)
         self.store = store or open_store(self.settings, self.embedder)
         self.store.check_compatible()
+        if missing := self.store.missing_vectors():
+            raise IndexUnreadableError(
+                f"{missing} of {self.store.chunk_count()} chunks in {self.store.store_dir} have no vector (was its "
+                "chroma folder removed?); repair the index with: python -m ingest --repair"
+            )
         self.retriever: Retriever = retriever or HybridRetriever(self.store, self.embedder)
         threshold = self.settings.abstain_threshold
         self.extractive = ExtractiveAnswerer(

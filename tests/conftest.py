@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from servers import free_port, stop, wait_healthy
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
@@ -74,6 +77,22 @@ def seed_store(seed_store_dir: Path, embedder: MiniLMEmbedder, settings: Setting
     store = make_store(seed_store_dir, embedder, settings)
     yield store
     store.close()
+
+
+@pytest.fixture()
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    executable = Path(sys.executable).with_name("chroma")
+    command = [str(executable)] if executable.exists() else [shutil.which("chroma") or "chroma"]
+    port = free_port()
+    proc = subprocess.Popen(
+        [*command, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60)
+        yield port
+    finally:
+        stop(proc)
 
 
 @pytest.fixture()

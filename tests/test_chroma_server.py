@@ -4,14 +4,10 @@ configuration alone (COUNCIL_CHROMA_HOST / COUNCIL_CHROMA_PORT)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ingest
-from servers import free_port, stop, wait_healthy
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
@@ -19,22 +15,6 @@ from ingest.index import Filters
 from ingest.library import open_store
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture()
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    executable = Path(sys.executable).with_name("chroma")
-    command = [str(executable)] if executable.exists() else [shutil.which("chroma") or "chroma"]
-    port = free_port()
-    proc = subprocess.Popen(
-        [*command, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60)
-        yield port
-    finally:
-        stop(proc)
 
 
 def test_ingest_and_query_through_a_chroma_server(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.dates import date_bounds
+from ingest.errors import IndexUnreadableError, ReadOnlyIndexError
 from ingest.index.filters import Filters
 from ingest.types import Chunk, Paper, PaperMeta, Paragraph
 
@@ -67,13 +68,32 @@ class Catalogue:
     """Papers, paragraphs and chunk ids in one SQLite file (WAL mode, so readers
     in other processes never block on a writer)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, read_only: bool = False) -> None:
         self.path = Path(folder) / FILE_NAME
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self.read_only = read_only
         self._lock = threading.RLock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise IndexUnreadableError(
+                f"the catalogue {self.path} cannot be read ({exc}); rebuild the index from the papers with: "
+                "python -m ingest --rebuild"
+            ) from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            # A read-only folder cannot hold SQLite's shared-memory file, so the
+            # catalogue is read as an immutable snapshot.
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            db.execute("SELECT COUNT(*) FROM documents").fetchone()
+            return db
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.executescript(_SCHEMA)
+        db.execute("SELECT COUNT(*) FROM documents").fetchone()
+        return db
 
     # ------------------------------------------------------------- settings
     def setting(self, key: str) -> str | None:
@@ -87,6 +107,8 @@ class Catalogue:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One committed change, visible to readers all at once, with the
         generation bumped inside it."""
+        if self.read_only:
+            raise ReadOnlyIndexError(f"the index {self.path.parent} is open read-only; nothing was written")
         with self._lock, self._db:
             yield self._db
             self._db.execute(
@@ -133,6 +155,27 @@ class Catalogue:
     def paper_text(self, doc_id: str) -> str | None:
         row = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
+
+    def stored_paper(self, doc_id: str) -> Paper | None:
+        """A stored paper as ingestion built it, for re-embedding it without the file."""
+        row = self._query(
+            "SELECT doc_id, path, content_hash, title, doc_type, council, body, date, origin, text"
+            " FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        meta = PaperMeta(title=row[3], doc_type=row[4], council=row[5], body=row[6], date=row[7],
+                         origin=json.loads(row[8]))
+        return Paper(doc_id=row[0], path=row[1], content_hash=row[2], meta=meta, text=row[9],
+                     paragraphs=self.paragraphs_of(doc_id))
+
+    def doc_of_chunks(self, chunk_ids: Iterable[str]) -> set[str]:
+        """The papers the given chunks belong to."""
+        out: set[str] = set()
+        for batch in _batches(list(chunk_ids)):
+            rows = self._query(f"SELECT DISTINCT doc_id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
+            out.update(r[0] for r in rows)
+        return out
 
     def paragraphs_of(self, doc_id: str) -> list[Paragraph]:
         rows = self._query(
@@ -216,6 +259,17 @@ class Catalogue:
 
     def close(self) -> None:
         self._db.close()
+
+
+def set_aside(folder: Path) -> Path:
+    """Move an unreadable catalogue (and its WAL files) out of the way, keeping
+    it for inspection, so `--rebuild` can start a fresh one. Returns its new name."""
+    path = Path(folder) / FILE_NAME
+    kept = path.with_name(f"{FILE_NAME}.unreadable-{int(time.time())}")
+    path.rename(kept)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return kept
 
 
 def _batches(ids: list[str]) -> Iterator[list[str]]:

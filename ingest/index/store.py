@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from ingest.dates import date_bounds
-from ingest.errors import StoreMismatchError
+from ingest.errors import IndexUnreadableError, ReadOnlyIndexError, StoreMismatchError
 from ingest.index.catalogue import Catalogue, StoredDocument
 from ingest.index.filters import Filters
 from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
 from ingest.index.lexical import LexicalIndex
 from ingest.index.vectors import VectorIndex
+from ingest.index.writelock import WRITE_LOCK, WriteLock
 from ingest.types import Chunk, Paper, Paragraph
 
 logger = logging.getLogger(__name__)
@@ -79,12 +80,17 @@ class PaperStore:
         chroma_port: int = 8000,
         embedder_name: str,
         chunking: str,
+        read_only: bool = False,
     ) -> None:
         self.store_dir = Path(store_dir)
         self.embedder_name = embedder_name
         self.chunking = chunking
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        self.catalogue = Catalogue(self.store_dir)
+        self.read_only = read_only
+        if not read_only:
+            self.store_dir.mkdir(parents=True, exist_ok=True)
+        elif not (self.store_dir / "catalogue.sqlite").is_file():
+            raise IndexUnreadableError(f"there is no index at {self.store_dir} to open read-only")
+        self.catalogue = Catalogue(self.store_dir, read_only=read_only)
         self.vectors = VectorIndex(
             self.store_dir / "chroma", host=chroma_host, port=chroma_port,
             metadata={"embedder": embedder_name, "chunking": chunking},
@@ -92,6 +98,8 @@ class PaperStore:
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()
         self._deferred = 0
+        self._write_lock = WriteLock(self.store_dir / WRITE_LOCK) if not read_only else None
+        self._vectors_generation = self.generation()
 
     @property
     def collection(self) -> object:
@@ -153,6 +161,7 @@ class PaperStore:
         filters applied inside Chroma. Chunks the catalogue does not list are ignored."""
         if self.chunk_count() == 0:
             return []
+        self._refresh_vectors()
         hits = list(self.vectors.query(vector, k, filters))
         known = self.catalogue.known_chunks([chunk_id for chunk_id, _, _ in hits])
         scores: dict[str, float] = {}
@@ -189,33 +198,48 @@ class PaperStore:
                 self._lexical = loaded
             return self._lexical
 
+    def _refresh_vectors(self) -> None:
+        """Another process committed since the vectors were opened: reopen them."""
+        generation = self.generation()
+        if generation != self._vectors_generation:
+            self.vectors.reopen()
+            self._vectors_generation = generation
+
+    def missing_vectors(self) -> int:
+        """Catalogue chunks without a vector, by count: a cheap check made when a
+        store is opened for questions. Writers put vectors in before the catalogue
+        lists them, so fewer vectors than chunks is never a write in progress."""
+        self._refresh_vectors()
+        return max(0, self.chunk_count() - self.vectors.count())
+
     # -------------------------------------------------------------- writes
     @contextmanager
     def batch(self) -> Iterator[PaperStore]:
-        """Group many writes: the lexical index is rebuilt once, on leaving."""
-        self._deferred += 1
-        try:
-            yield self
-        finally:
-            self._deferred -= 1
-            if self._deferred == 0:
-                self._sync_lexical()
+        """Group many writes under one hold of the write lock: the lexical index
+        is rebuilt once, on leaving."""
+        if self._write_lock is None:
+            raise ReadOnlyIndexError(f"the index {self.store_dir} is open read-only; nothing was written")
+        with self._write_lock:
+            self._deferred += 1
+            try:
+                yield self
+            finally:
+                self._deferred -= 1
+                if self._deferred == 0:
+                    self._sync_lexical()
 
     def write_paper(self, paper: Paper, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Replace one paper; readers see the old version or the new one, never a mix."""
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors for {paper.path}")
+        with self.batch():
+            self._write(paper, chunks, vectors)
+
+    def _write(self, paper: Paper, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         start, end = date_bounds(paper.meta.date)
-        meta = paper.meta
         self.vectors.upsert(
             [c.id for c in chunks], vectors, [c.text for c in chunks],
-            [
-                {
-                    "doc_id": paper.doc_id, "paragraph_ids": ",".join(c.paragraph_ids), "doc_type": meta.doc_type,
-                    "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
-                }
-                for c in chunks
-            ],
+            [self._chunk_meta(paper, c, start, end) for c in chunks],
         )
         old_chunks = self.catalogue.chunk_ids(paper.doc_id)
         with self.catalogue.transaction() as db:
@@ -223,30 +247,51 @@ class PaperStore:
             Catalogue.set_setting(db, "embedder", self.embedder_name)
             Catalogue.set_setting(db, "chunking", self.chunking)
         self.vectors.delete(sorted(old_chunks - {c.id for c in chunks}))
-        self._written()
+        self._vectors_generation = self.generation()
+
+    def put_vectors(self, paper: Paper, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Re-add a catalogued paper's vectors (repair), leaving the catalogue as it is."""
+        with self.batch():
+            start, end = date_bounds(paper.meta.date)
+            self.vectors.upsert(
+                [c.id for c in chunks], vectors, [c.text for c in chunks],
+                [self._chunk_meta(paper, c, start, end) for c in chunks],
+            )
 
     def delete_paper(self, doc_id: str) -> None:
         """Catalogue first (the paper vanishes for readers at once), vectors after."""
-        chunk_ids = self.catalogue.chunk_ids(doc_id)
-        with self.catalogue.transaction() as db:
-            Catalogue.drop_paper(db, doc_id)
-        self.vectors.delete(sorted(chunk_ids))
-        self._written()
+        with self.batch():
+            chunk_ids = self.catalogue.chunk_ids(doc_id)
+            with self.catalogue.transaction() as db:
+                Catalogue.drop_paper(db, doc_id)
+            self.vectors.delete(sorted(chunk_ids))
+            self._vectors_generation = self.generation()
 
     def reset(self) -> None:
         """Drop everything (for `--rebuild`)."""
-        self.vectors.reset()
-        with self.catalogue.transaction() as db:
-            Catalogue.clear(db)
-        self._written()
+        with self.batch():
+            self.vectors.reset()
+            with self.catalogue.transaction() as db:
+                Catalogue.clear(db)
+            self._vectors_generation = self.generation()
 
     def sweep_orphans(self) -> int:
         """Delete vectors the catalogue does not list (what a killed run leaves)."""
-        orphans = self.vectors.ids() - self.catalogue.chunk_ids()
-        self.vectors.delete(sorted(orphans))
+        with self.batch():
+            orphans = self.vectors.ids() - self.catalogue.chunk_ids()
+            self.vectors.delete(sorted(orphans))
         if orphans:
             logger.info("removed %d orphaned vectors", len(orphans))
         return len(orphans)
+
+    @staticmethod
+    def _chunk_meta(paper: Paper, chunk: Chunk, start: int, end: int) -> dict[str, str | int]:
+        """What Chroma keeps beside a vector, for filtering inside the query."""
+        meta = paper.meta
+        return {
+            "doc_id": paper.doc_id, "paragraph_ids": ",".join(chunk.paragraph_ids), "doc_type": meta.doc_type,
+            "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
+        }
 
     def check(self) -> Integrity:
         """Compare catalogue chunks, vector ids and the saved lexical index."""
@@ -265,11 +310,8 @@ class PaperStore:
     def ensure_lexical(self) -> None:
         """Save a lexical index for the current generation if none is on disk."""
         if LexicalIndex.load(self.store_dir, self.generation()) is None:
-            self._sync_lexical()
-
-    def _written(self) -> None:
-        if self._deferred == 0:
-            self._sync_lexical()
+            with self.batch():
+                pass
 
     def _sync_lexical(self) -> None:
         generation = self.generation()
@@ -279,6 +321,9 @@ class PaperStore:
             self._lexical = index
 
     def close(self) -> None:
+        """Release the catalogue and the vector client (the last client of a
+        folder in a process releases Chroma's cached copy of it)."""
+        self.vectors.reopen()
         self.catalogue.close()
 
 

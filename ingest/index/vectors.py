@@ -23,10 +23,10 @@ COLLECTION = "council_papers"
 CHROMA_BATCH = 1000
 """Ids per Chroma delete call."""
 
-_CLIENT_LOCK = threading.Lock()
+_CLIENT_LOCK = threading.RLock()
 """Chroma's embedded client is not safe to create from several threads at once:
 simultaneous first sessions of the app once failed with "Could not connect to
-tenant". Every client and collection is created under this lock."""
+tenant". Every client and collection is created, used and closed under this lock."""
 
 
 class VectorIndex:
@@ -37,19 +37,36 @@ class VectorIndex:
         self.host = host
         self.port = port
         self.metadata = metadata
+        self._client_obj: Any = None
         self._collection: Any = None
 
     @property
     def collection(self) -> Any:
-        if self._collection is None:
-            with _CLIENT_LOCK:
-                if self._collection is None:
-                    client = self._client()
-                    # No embedding function: see the module docstring.
-                    self._collection = client.get_or_create_collection(
-                        COLLECTION, metadata={"hnsw:space": "cosine", **self.metadata}, embedding_function=None
-                    )
-        return self._collection
+        with _CLIENT_LOCK:
+            if self._collection is None:
+                self._client_obj = self._client()
+                # No embedding function: see the module docstring.
+                self._collection = self._client_obj.get_or_create_collection(
+                    COLLECTION, metadata={"hnsw:space": "cosine", **self.metadata}, embedding_function=None
+                )
+            return self._collection
+
+    def reopen(self) -> None:
+        """Forget the open client so the next call reads the folder afresh.
+
+        An embedded client keeps the vector index it loaded in memory and never
+        sees what another process wrote; closing it (the last client of the
+        folder in this process) and opening a new one does. A server needs none of this."""
+        if self.host:
+            return
+        with _CLIENT_LOCK:
+            if self._client_obj is not None:
+                try:
+                    self._client_obj.close()
+                except Exception:  # noqa: BLE001 - closing a client that failed to open
+                    logger.debug("closing the Chroma client failed", exc_info=True)
+            self._client_obj = None
+            self._collection = None
 
     def _client(self) -> Any:
         import chromadb
@@ -69,25 +86,34 @@ class VectorIndex:
         self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: list[dict[str, Any]]
     ) -> None:
         if ids:
-            self.collection.upsert(
-                ids=list(ids), embeddings=np.asarray(vectors, dtype=np.float32), documents=list(texts), metadatas=metas
-            )
+            with _CLIENT_LOCK:
+                self.collection.upsert(
+                    ids=list(ids), embeddings=np.asarray(vectors, dtype=np.float32), documents=list(texts),
+                    metadatas=metas,
+                )
 
     def delete(self, ids: Sequence[str]) -> None:
-        for batch in _batches(sorted(ids)):
-            self.collection.delete(ids=batch)
+        with _CLIENT_LOCK:
+            for batch in _batches(sorted(ids)):
+                self.collection.delete(ids=batch)
 
     def ids(self) -> set[str]:
-        return set(self.collection.get(include=[])["ids"])
+        with _CLIENT_LOCK:
+            return set(self.collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        with _CLIENT_LOCK:
+            return int(self.collection.count())
 
     def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> Iterator[tuple[str, str, float]]:
         """(chunk id, comma-joined paragraph ids, cosine similarity), best first."""
-        result = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=max(1, k),
-            where=filters.chroma_where() if filters else None,
-            include=["metadatas", "distances"],
-        )
+        with _CLIENT_LOCK:
+            result = self.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=max(1, k),
+                where=filters.chroma_where() if filters else None,
+                include=["metadatas", "distances"],
+            )
         rows = zip(result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True)
         for chunk_id, meta, distance in rows:
             yield chunk_id, str(meta["paragraph_ids"]), 1.0 - float(distance)
@@ -95,7 +121,7 @@ class VectorIndex:
     def reset(self) -> None:
         """Drop the collection (for `--rebuild`)."""
         with _CLIENT_LOCK:
-            client = self._client()
+            client = self._client_obj or self._client()
             try:
                 client.delete_collection(COLLECTION)
             except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
