@@ -19,10 +19,10 @@ from qa_app.types import Turn
 from ui.chat_view import ChatTurn, render_answer, stream_answer
 from ui.ingest_view import ProgressBar, render_report
 from ui.render import VIEWER_CSS
-from ui.resources import LLM, open_page
+from ui.resources import LLM, PAGE_ICON, open_page
 from ui.sidebar import render_export, render_sidebar
 
-st.set_page_config(page_title="Council Papers Assistant", page_icon=":material/account_balance:", layout="wide")
+st.set_page_config(page_title="Council Papers Assistant", page_icon=PAGE_ICON, layout="wide")
 
 settings, lib = open_page("chat", "chat_password")
 
@@ -43,7 +43,7 @@ if store.document_count() == 0:
             st.stop()
         bar = ProgressBar()
         report = run([settings.corpus_dir], store, lib.embedder, max_bytes=settings.max_file_bytes,
-                     progress=bar)
+                     progress=bar, limits=settings.parse_limits)
         bar.finish()
         lib.refresh()
         render_report(report)

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         with _progress(interactive) as hook:
             report = run(
                 paths, store, embedder, max_bytes=settings.max_file_bytes,
-                dry_run=args.dry_run, progress=hook,
+                dry_run=args.dry_run, progress=hook, limits=settings.parse_limits,
             )
     except StoreMismatchError as exc:
         print(f"error: {exc}", file=sys.stderr)

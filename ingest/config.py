@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.embed import BACKENDS
+from ingest.limits import ParseLimits
 
 
 class Settings(BaseSettings):
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     model_cache: Path | None = Field(None, description="Where exported ONNX models are cached.")
     read_only: bool = Field(False, description="Serve an index that must not be written (a read-only folder).")
     max_file_mb: float = Field(25.0, description="Papers larger than this are refused.")
+    max_unpacked_mb: float = Field(200.0, description="A DOCX whose parts unpack to more than this is refused.")
+    max_paragraphs: int = Field(50_000, description="A paper with more paragraphs than this is refused.")
+    max_pages: int = Field(2_000, description="A PDF with more pages than this is refused.")
+    max_parse_seconds: float = Field(120.0, description="Reading one paper may take at most this long.")
     llm: str | None = Field(None, description="ollama:<model>, openai:<model> or llamacpp:<file.gguf>.")
     llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
     abstain_threshold: float | None = Field(None, description="Override the calibrated abstention threshold.")
@@ -46,7 +51,8 @@ class Settings(BaseSettings):
             raise ValueError(f"chroma_port must be between 1 and 65535; got {value}")
         return value
 
-    @field_validator("max_file_mb", "embed_batch_size")
+    @field_validator("max_file_mb", "embed_batch_size", "max_unpacked_mb", "max_paragraphs", "max_pages",
+                     "max_parse_seconds")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
@@ -56,6 +62,13 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def parse_limits(self) -> ParseLimits:
+        return ParseLimits(
+            max_unpacked_bytes=int(self.max_unpacked_mb * 1024 * 1024), max_paragraphs=self.max_paragraphs,
+            max_pages=self.max_pages, max_seconds=self.max_parse_seconds,
+        )
 
 
 def load_settings(store_dir: Path | None = None, **overrides: object) -> Settings:

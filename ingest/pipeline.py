@@ -19,6 +19,7 @@ from ingest.chunk import chunk_paper
 from ingest.embed import Embedder
 from ingest.errors import ConfigError, CouncilPapersError, LoadError
 from ingest.index import PaperStore
+from ingest.limits import DEFAULT_LIMITS, ParseLimits, check_paragraphs, check_raw, deadline
 from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported, load_blocks
 from ingest.metadata import build_meta, read_sidecar, sidecar_path
 from ingest.paragraphs import segment
@@ -191,10 +192,13 @@ def plan(paths: Sequence[Path], store: PaperStore, max_bytes: int) -> Plan:
     return result
 
 
-def parse_paper(cand: Candidate) -> Paper:
-    """Load, segment and describe one paper (no model needed)."""
-    blocks = load_blocks(cand.path, cand.data)
-    text, paragraphs = segment(cand.doc_id, blocks)
+def parse_paper(cand: Candidate, limits: ParseLimits = DEFAULT_LIMITS) -> Paper:
+    """Load, segment and describe one paper (no model needed), within `limits`."""
+    check_raw(cand.path, cand.data, limits)
+    with deadline(cand.path, limits.max_seconds):
+        blocks = load_blocks(cand.path, cand.data)
+        text, paragraphs = segment(cand.doc_id, blocks)
+    check_paragraphs(cand.path, len(paragraphs), limits)
     if not paragraphs:
         raise LoadError(str(cand.path), "no readable text found")
     meta = build_meta(cand.path, paragraphs, read_sidecar(cand.path))
@@ -213,6 +217,7 @@ def run(
     dry_run: bool = False,
     progress: ProgressHook | None = None,
     batch_chunks: int = 64,
+    limits: ParseLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Bring the store in line with the papers under `paths`.
 
@@ -221,11 +226,11 @@ def run(
     started = time.perf_counter()
     notify = progress or (lambda _event, _n: None)
     if dry_run:
-        report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks)
+        report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks, limits)
     else:
         with store.batch():  # holds the write lock from plan to last write
             store.sweep_orphans()
-            report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks)
+            report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks, limits)
             repair_vectors(store, embedder)
     report.drop_failed()
     report.documents, report.paragraphs, report.chunks = (
@@ -237,7 +242,7 @@ def run(
 
 def _run(
     paths: Sequence[Path], store: PaperStore, embedder: Embedder, max_bytes: int, dry_run: bool,
-    notify: ProgressHook, batch_chunks: int,
+    notify: ProgressHook, batch_chunks: int, limits: ParseLimits,
 ) -> IngestReport:
     todo = plan(paths, store, max_bytes)
     report = IngestReport(
@@ -248,14 +253,14 @@ def _run(
     work = todo.added + todo.updated
     if dry_run:
         for cand in work:
-            _parse(cand, embedder, report, chunk=False)
+            _parse(cand, embedder, report, limits, chunk=False)
         return report
     for doc_id in todo.removed:
         store.delete_paper(doc_id)
     notify("total_files", len(work))
     batcher = EmbedBatcher(store, embedder, report, notify, batch_chunks)
     for cand in work:
-        parsed = _parse(cand, embedder, report, chunk=True)
+        parsed = _parse(cand, embedder, report, limits, chunk=True)
         if parsed is None:
             notify("file", 1)
         else:
@@ -265,12 +270,12 @@ def _run(
 
 
 def _parse(
-    cand: Candidate, embedder: Embedder, report: IngestReport, *, chunk: bool
+    cand: Candidate, embedder: Embedder, report: IngestReport, limits: ParseLimits, *, chunk: bool
 ) -> tuple[Paper, list[Chunk]] | None:
     """Parse (and chunk) one paper, or record why it failed. A dry run parses
     too (no model needed), so it predicts the failures a real run would report."""
     try:
-        paper = parse_paper(cand)
+        paper = parse_paper(cand, limits)
         return paper, (chunk_paper(paper, embedder.count_tokens, embedder.max_tokens) if chunk else [])
     except CouncilPapersError as exc:
         reason = exc.reason if isinstance(exc, LoadError) else str(exc)

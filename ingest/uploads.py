@@ -21,6 +21,7 @@ from ingest.batcher import ProgressHook
 from ingest.embed import Embedder
 from ingest.errors import ConfigError, CouncilPapersError, LoadError
 from ingest.index import PaperStore
+from ingest.limits import DEFAULT_LIMITS, ParseLimits
 from ingest.load import SIDECAR_SUFFIX
 from ingest.pipeline import Candidate, check_admissible, content_hash, doc_id_for, parse_paper, plan, run
 from ingest.report import Failure, IngestReport
@@ -78,16 +79,19 @@ def _split(uploads: Sequence[Upload]) -> tuple[list[tuple[Upload, str]], dict[st
     return papers, sidecars, bad
 
 
-def _check(upload: Upload, target: Path, sidecar: bytes, max_bytes: int) -> Candidate:
+def _check(upload: Upload, target: Path, sidecar: bytes, max_bytes: int, limits: ParseLimits) -> Candidate:
     """Everything ingestion would check, on the upload's bytes, before anything
     is written. Raises `LoadError` with the reason."""
     check_admissible(target, len(upload.data), max_bytes)
     cand = Candidate(target, doc_id_for(target), content_hash(upload.data, sidecar), upload.data)
-    parse_paper(cand)
+    parse_paper(cand, limits)
     return cand
 
 
-def preview(uploads: Sequence[Upload], corpus_dir: Path, store: PaperStore, max_bytes: int) -> IngestReport:
+def preview(
+    uploads: Sequence[Upload], corpus_dir: Path, store: PaperStore, max_bytes: int,
+    limits: ParseLimits = DEFAULT_LIMITS,
+) -> IngestReport:
     """What `apply` would do, without writing anything (a dry-run report)."""
     report = IngestReport(dry_run=True)
     if corpus_dir.is_dir():
@@ -105,7 +109,7 @@ def preview(uploads: Sequence[Upload], corpus_dir: Path, store: PaperStore, max_
         _forget(report, doc_id)
         report.uploaded.append(doc_id)
         try:
-            cand = _check(upload, target, _sidecar_bytes(target, sidecars.get(name)), max_bytes)
+            cand = _check(upload, target, _sidecar_bytes(target, sidecars.get(name)), max_bytes, limits)
         except CouncilPapersError as exc:
             report.failed.append(Failure(doc_id, exc.reason if isinstance(exc, LoadError) else str(exc)))
             continue
@@ -150,6 +154,7 @@ def apply(
     *,
     max_bytes: int,
     progress: ProgressHook | None = None,
+    limits: ParseLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Keep the uploads that pass every check in the corpus folder, then ingest
     the folder. Each rejected upload is reported by name and not written."""
@@ -160,7 +165,7 @@ def apply(
         target = corpus_dir / name
         try:
             side = _sidecar_bytes(target, sidecars.get(name))
-            _check(upload, target, side, max_bytes)
+            _check(upload, target, side, max_bytes, limits)
             if name in sidecars:
                 _write_atomically(target.with_name(name + SIDECAR_SUFFIX), sidecars[name])
             _write_atomically(target, upload.data)
@@ -172,7 +177,7 @@ def apply(
             continue
         kept.append(doc_id_for(target))
         logger.info("saved upload %s", name)
-    report = run([corpus_dir], store, embedder, max_bytes=max_bytes, progress=progress)
+    report = run([corpus_dir], store, embedder, max_bytes=max_bytes, progress=progress, limits=limits)
     report.failed.extend(rejected)
     report.uploaded = kept + [f.path for f in rejected]
     return report

@@ -12,9 +12,9 @@ from qa_app.feedback import FeedbackStore
 from qa_app.markdown import escape_markdown
 from ui.ingest_view import ProgressBar, render_plan, render_report
 from ui.library_view import format_time, library_rows
-from ui.resources import open_page
+from ui.resources import PAGE_ICON, open_page
 
-st.set_page_config(page_title="Officer: library", page_icon=":material/admin_panel_settings:", layout="wide")
+st.set_page_config(page_title="Officer: library", page_icon=PAGE_ICON, layout="wide")
 
 settings, lib = open_page("officer", "officer_password")
 store = lib.store
@@ -32,7 +32,7 @@ files = st.file_uploader(
 )
 uploads = [officer.Upload(f.name, f.getvalue()) for f in files or []]
 try:
-    plan = officer.preview(uploads, corpus_dir, store, settings.max_file_bytes)
+    plan = officer.preview(uploads, corpus_dir, store, settings.max_file_bytes, settings.parse_limits)
 except CouncilPapersError as exc:
     st.error(str(exc))
     st.stop()
@@ -45,6 +45,7 @@ if st.button("Ingest", type="primary", disabled=not plan.changes_anything, key="
     try:
         report = officer.apply(
             uploads, corpus_dir, store, lib.embedder, max_bytes=settings.max_file_bytes, progress=bar,
+            limits=settings.parse_limits,
         )
     except CouncilPapersError as exc:
         st.error(f"Ingestion stopped: {exc}")

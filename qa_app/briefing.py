@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from qa_app.abstention import ABSTAIN_MESSAGE
 from qa_app.markdown import escape_markdown
@@ -22,8 +23,14 @@ def _source_line(citation: Citation) -> str:
     if src.date:
         parts.append(escape_markdown(src.date))
     parts.append(f"paragraph {src.paragraph.number}")
-    parts.append(f"`{src.path.replace('`', '')}`")
+    parts.append(_file_label(src.path))
     return " — ".join(parts)
+
+
+def _file_label(path: str) -> str:
+    """The paper's file name only: a note leaves the building, and the server's
+    folders are nobody's business."""
+    return f"`{PurePosixPath(path.replace(chr(92), '/')).name.replace('`', '')}`"
 
 
 def _quote_block(text: str) -> str:
@@ -42,7 +49,7 @@ def answer_markdown(answer: Answer, *, heading_level: int = 2) -> str:
             lines += ["Possibly related (not an answer):", ""]
             for r in answer.retrieved[:3]:
                 lines.append(
-                    f"- {escape_markdown(r.title)} — paragraph {r.paragraph.number} — `{r.path.replace('`', '')}`"
+                    f"- {escape_markdown(r.title)} — paragraph {r.paragraph.number} — {_file_label(r.path)}"
                 )
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"

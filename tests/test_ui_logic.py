@@ -136,3 +136,13 @@ def test_upload_names_are_sanitised_not_refused() -> None:
     assert safe_name("a\x00b\x1fc.pdf") == "abc.pdf"
     long = safe_name("x" * 300 + ".pdf")
     assert len(long) == MAX_NAME_CHARS and long.endswith(".pdf")
+
+
+def test_exported_notes_name_files_without_the_servers_folders() -> None:
+    src = make_retrieved("The council allocated £2m.", doc="/srv/council/private/corpus/budget.txt", number=3)
+    answer = Answer(question="How much?", answer="The council allocated £2m. [1]", abstained=False,
+                    citations=[Citation(1, src, "The council allocated £2m.", 0, 26, 0.9)], retrieved=[src])
+    note = answer_markdown(answer)
+    assert "`budget.txt`" in note and "/srv/council" not in note
+    declined = answer_markdown(replace(answer, abstained=True, citations=[]))
+    assert "`budget.txt`" in declined and "/srv/council" not in declined

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from qa_app.engine import QAEngine
 
 logger = logging.getLogger(__name__)
+
+PAGE_ICON = str(Path(__file__).with_name("icon.png"))
+"""Served by the app itself: an icon from a font or emoji CDN fails offline and tells a third party who is reading."""
 
 EXTRACTIVE = "extractive"
 LLM = "llm"
