@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ingest.errors import ConfigError
+from ingest.terms import content_terms
 from ingest.types import Paragraph
 from qa_app.answer_types import has_type, question_type
 
@@ -43,6 +44,10 @@ class FusionConfig:
     lexical_weight: float = 0.75
     type_boost: float = 0.3
     recency_boost: float = 0.3
+    field_boost: float = 0.5
+    field_weight: float = 0.0
+    """Weight of the ranking searched inside the papers the question names."""
+    structural_penalty: float = 0.3
     candidates: int = 50
 
     def __post_init__(self) -> None:
@@ -52,7 +57,7 @@ class FusionConfig:
             raise ConfigError(
                 f"fusion weights must be non-negative and not both 0; got {self.dense_weight}, {self.lexical_weight}"
             )
-        for name in ("type_boost", "recency_boost"):
+        for name in ("type_boost", "recency_boost", "field_boost", "field_weight", "structural_penalty"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative; got {getattr(self, name)}")
         if self.candidates <= 0:
@@ -126,4 +131,57 @@ class RecencyBoost:
         for pid, para in paragraphs.items():
             if pid in out:
                 out[pid] *= 1.0 + self.boost * weights.get(para.doc_id, 0.0)
+        return out
+
+
+_STRUCTURAL = re.compile(
+    r"^\s*(?:present|also present|in attendance|attendees|members present|absent|apologies(?: for absence)?"
+    r"|signed|chair(?:man|person)?\s*[:.]*\s*$|date\s*[:.]*\s*$|page \d+|\d+\s*$)\b",
+    re.IGNORECASE,
+)
+_ASKS_ABOUT_ATTENDANCE = re.compile(r"\b(?:present|attend\w*|apologi\w*|absent|signed)\b", re.IGNORECASE)
+
+
+def is_structural(text: str) -> bool:
+    """Attendance lists, apologies, signature lines and page furniture: the
+    frame of a paper, never the answer to a question about its content."""
+    return bool(_STRUCTURAL.match(text)) or len(content_terms(text)) <= 1
+
+
+@dataclass(frozen=True)
+class StructuralPenalty:
+    """Structural paragraphs never outrank content for a content question."""
+
+    factor: float
+
+    def rescore(
+        self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
+    ) -> dict[str, float]:
+        out = dict(scores)
+        if _ASKS_ABOUT_ATTENDANCE.search(question):
+            return out
+        for pid, para in paragraphs.items():
+            if pid in out and is_structural(para.text):
+                out[pid] *= self.factor
+        return out
+
+
+@dataclass(frozen=True)
+class FieldBoost:
+    """Favour paragraphs of the papers the question names (council, body,
+    title, date); `field_scores` gives each paper's score in [0, 1]."""
+
+    boost: float
+    field_scores: Callable[[str], Mapping[str, float]]
+
+    def rescore(
+        self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
+    ) -> dict[str, float]:
+        out = dict(scores)
+        if not self.boost:
+            return out
+        named = self.field_scores(question)
+        for pid, para in paragraphs.items():
+            if pid in out:
+                out[pid] *= 1.0 + self.boost * named.get(para.doc_id, 0.0)
         return out

@@ -10,14 +10,29 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ingest.dates import date_bounds
 from ingest.embed import Embedder
 from ingest.index import Filters, PaperStore, StoredDocument
-from qa_app.fusion import AnswerTypeBoost, FusionConfig, RecencyBoost, Rescorer, rrf
+from qa_app.fields import FieldIndex
+from qa_app.fusion import (
+    AnswerTypeBoost,
+    FieldBoost,
+    FusionConfig,
+    RecencyBoost,
+    Rescorer,
+    StructuralPenalty,
+    rrf,
+)
 from qa_app.types import RetrievedParagraph, validate_k
 
 logger = logging.getLogger(__name__)
+
+NAMED_MIN = 0.5
+"""Field score from which a paper counts as named by the question."""
+NAMED_PAPERS = 3
+"""At most this many named papers are searched on their own."""
 
 
 class HybridRetriever:
@@ -37,8 +52,14 @@ class HybridRetriever:
         self.fusion = fusion or FusionConfig()
         self.rescorers: list[Rescorer] = (
             list(rescorers) if rescorers is not None
-            else [AnswerTypeBoost(self.fusion.type_boost), RecencyBoost(self.fusion.recency_boost, self._date_of)]
+            else [
+                AnswerTypeBoost(self.fusion.type_boost), RecencyBoost(self.fusion.recency_boost, self._date_of),
+                FieldBoost(self.fusion.field_boost, self._field_scores),
+                StructuralPenalty(self.fusion.structural_penalty),
+            ]
         )
+        self._fields = FieldIndex(())
+        self._named: tuple[str, dict[str, float]] = ("", {})
         self._docs: dict[str, StoredDocument] = {}
         self._docs_generation = -1
         self._lock = threading.Lock()
@@ -50,18 +71,25 @@ class HybridRetriever:
         with self._lock:
             if self._docs_generation != generation:
                 self._docs = {d.doc_id: d for d in self.store.documents()}
+                self._fields = FieldIndex(self._docs.values())
                 self._docs_generation = generation
 
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> list[RetrievedParagraph]:
         validate_k(k)
         self.refresh()
         n = max(self.fusion.candidates, k * 3)
-        dense = self.store.query_dense(self.embedder.embed_query(question), n, filters) if question.strip() else []
+        vector = self.embedder.embed_query(question)
+        dense = self.store.query_dense(vector, n, filters)
         lexical = self.store.query_lexical(question, n, filters)
-        fused = rrf(
-            [([p for p, _ in dense], self.fusion.dense_weight), ([p for p, _ in lexical], self.fusion.lexical_weight)],
-            self.fusion.rrf_k,
-        )
+        rankings = [
+            ([p for p, _ in dense], self.fusion.dense_weight), ([p for p, _ in lexical], self.fusion.lexical_weight),
+        ]
+        inside = self._inside_named_papers(question, filters)
+        if inside is not None and self.fusion.field_weight:
+            half = self.fusion.field_weight / 2
+            rankings.append(([p for p, _ in self.store.query_dense(vector, n, inside)], half))
+            rankings.append(([p for p, _ in self.store.query_lexical(question, n, inside)], half))
+        fused = rrf(rankings, self.fusion.rrf_k)
         paragraphs = self.store.paragraphs_by_id(fused)
         for rescorer in self.rescorers:
             fused = rescorer.rescore(question, fused, paragraphs)
@@ -83,6 +111,25 @@ class HybridRetriever:
             if len(out) == k:
                 break
         return out
+
+    def _field_scores(self, question: str) -> dict[str, float]:
+        """Field scores of every paper for `question` (kept for the last question,
+        which the rescorers ask about again)."""
+        if self._named[0] != question:
+            self._named = (question, self._fields.scores(question))
+        return self._named[1]
+
+    def _inside_named_papers(self, question: str, filters: Filters | None) -> Filters | None:
+        """Filters restricted to the papers the question names best, or None when
+        it names none clearly."""
+        named = self._field_scores(question)
+        best = sorted((doc for doc, score in named.items() if score >= NAMED_MIN), key=lambda d: -named[d])
+        best = best[:NAMED_PAPERS]
+        if filters is not None and filters.doc_ids:
+            best = [doc for doc in best if doc in filters.doc_ids]
+        if not best:
+            return None
+        return replace(filters or Filters(), doc_ids=tuple(best))
 
     def _date_of(self, doc_id: str) -> int:
         """The paper's date as yyyymmdd (mid-range for a year- or month-only date)."""

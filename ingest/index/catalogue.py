@@ -213,12 +213,14 @@ class Catalogue:
 
     def lexical_rows(self) -> tuple[list[str], list[str]]:
         """(paragraph ids, texts) for the lexical index, in a stable order: every
-        non-heading paragraph, with its heading and title for context."""
+        non-heading paragraph, with its heading for context. The paper's title,
+        council and body are fields, matched as fields (`qa_app.fields`): repeated
+        into every paragraph, they would make every paragraph of the paper match
+        a question that names it, and the shortest win."""
         rows = self._query(
-            "SELECT p.id, d.title, p.heading, p.text FROM paragraphs p JOIN documents d USING (doc_id)"
-            " WHERE p.kind != 'heading' ORDER BY p.doc_id, p.number"
+            "SELECT p.id, p.heading, p.text FROM paragraphs p WHERE p.kind != 'heading' ORDER BY p.doc_id, p.number"
         ).fetchall()
-        return [r[0] for r in rows], [" ".join(x for x in (r[1], r[2], r[3]) if x) for r in rows]
+        return [r[0] for r in rows], [" ".join(x for x in (r[1], r[2]) if x) for r in rows]
 
     def filtered_paragraph_ids(self, filters: Filters) -> set[str]:
         clause, args = filters.sql()
