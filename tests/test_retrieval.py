@@ -7,6 +7,7 @@ import pytest
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.index import Filters, PaperStore
+from ingest.types import Paragraph
 from qa_app.fusion import FusionConfig, asks_for_latest, recency_weights, rrf
 from qa_app.retrieval import HybridRetriever
 from qa_app.text import normalise
@@ -96,8 +97,8 @@ def test_recency_cues_and_weights() -> None:
 
 def test_latest_questions_prefer_the_newest_paper(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
     question = "What overall rating did Wirral's children's services receive in the latest Ofsted inspection?"
-    plain = HybridRetriever(seed_store, embedder, fusion=FusionConfig(recency_boost=0.0)).retrieve(question, k=10)
-    timely = HybridRetriever(seed_store, embedder).retrieve(question, k=10)
+    plain = HybridRetriever(seed_store, embedder, fusion=FusionConfig(recency_boost=0.0)).retrieve(question, k=30)
+    timely = HybridRetriever(seed_store, embedder).retrieve(question, k=30)
 
     def rank_of_2019(results: list) -> int:  # type: ignore[type-arg]
         return next(i for i, r in enumerate(results) if "requires improvement to be good" in r.paragraph.text)
@@ -105,3 +106,36 @@ def test_latest_questions_prefer_the_newest_paper(seed_store: PaperStore, embedd
     assert timely[rank_of_2019(timely)].date == "2019"
     assert rank_of_2019(timely) < rank_of_2019(plain)
     assert rank_of_2019(timely) < 5
+
+
+def test_field_scores_name_papers_by_council_body_and_date() -> None:
+    from ingest.index import StoredDocument
+    from ingest.types import PaperMeta
+    from qa_app.fields import FieldIndex
+
+    def doc(doc_id: str, council: str, body: str, date: str) -> StoredDocument:
+        return StoredDocument(doc_id, doc_id, "h", PaperMeta(title=doc_id, doc_type="minutes", council=council,
+                                                             body=body, date=date), 0.0, 3)
+
+    index = FieldIndex([
+        doc("dm-1998", "Des Moines City Council", "City Council", "1998-11-16"),
+        doc("dm-2005", "Des Moines City Council", "City Council", "2005-05-09"),
+        doc("tintern", "Tintern Community Council", "Council", "2019-05-20"),
+    ])
+    scores = index.scores("Who moved the motion at the Des Moines City Council meeting of 16 November 1998?")
+    assert max(scores, key=lambda d: scores[d]) == "dm-1998" and scores["dm-1998"] > scores.get("dm-2005", 0)
+    assert "tintern" not in scores
+    assert index.scores("What parking charges apply in the town centre?") == {}, "no field named, no paper favoured"
+
+
+def test_structural_paragraphs_never_outrank_content() -> None:
+    from qa_app.fusion import StructuralPenalty, is_structural
+
+    assert is_structural("PRESENT") and is_structural("Apologies for absence: Cllr Smith")
+    assert is_structural("2") and not is_structural("The precept was set at £12,000 for 2020-21.")
+    paras = {pid: Paragraph(pid, "d", i, text, 0, len(text)) for i, (pid, text) in enumerate(
+        [("a", "PRESENT"), ("b", "The council set a precept of £12,000 for 2020-21.")])}
+    out = StructuralPenalty(0.3).rescore("What precept did the council set?", {"a": 1.0, "b": 0.5}, paras)
+    assert out["b"] > out["a"]
+    kept = StructuralPenalty(0.3).rescore("Who was present at the meeting?", {"a": 1.0, "b": 0.5}, paras)
+    assert kept == {"a": 1.0, "b": 0.5}, "a question about attendance keeps the attendance list"
