@@ -37,6 +37,7 @@ _DATE_CANDIDATE = re.compile(
 _GLUED_ORDINAL = re.compile(rf"(\d){_ORDINAL}(?=[a-z])", re.IGNORECASE)
 _DAY_OF = re.compile(r"\bday\s+of\b", re.IGNORECASE)
 _FILENAME_TOKEN = re.compile(rf"^(?:\d{{1,4}}|\d{{1,2}}{_ORDINAL}|{MONTH_PATTERN})$", re.IGNORECASE)
+_PARTIAL = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _COMPACT_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
 
 

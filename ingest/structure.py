@@ -1,0 +1,75 @@
+"""The structure of minutes, agendas and motions: numbered items, sub-items and
+the procedural lines (proposer, seconder, votes, outcome) that belong to them.
+
+An item number with a title ("112. Title (Item 7)", "Item 5 – Budget",
+"Minute 12/24 Planning", "1/16 Public Comments", "3048.Police Report:") opens an
+item. Sub-items ("(a)", "(1)", "1.4", "a)") stay paragraphs under their item.
+Procedural lines never head anything: they belong to the motion above them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ITEM = re.compile(
+    r"""^(?:
+        (?:agenda\s+item|item|minute)\s+(?:no\.?\s*)?\d{1,4}(?:[./]\d{1,4})?\b\s*[.:–-]?
+      | \d{1,4}/\d{2,4}(?=\s)
+      | \d{1,4}(?:\.|\)|\s*[–-])(?!\d)
+    )\s*(?=[A-Z\"“'‘])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""An item number in front of a title; the title must start with a capital."""
+_SUB_ITEM = re.compile(r"^(?:\(\d{1,3}\)|\([a-z]{1,4}\)|[a-z][.)]|\d{1,3}\.\d{1,3}(?:\.\d{1,3})*\.?)\s", re.I)
+_BULLET = re.compile(r"^[·•▪◦‣∙●○■□➢➤►✓\-\*–]\s+")
+PROCEDURAL = re.compile(
+    r"""^(?:
+        (?:proposed|seconded|moved|proposer|seconder)(?:\s+by)?\b
+      | (?:motion\s+)?(?:carried|lost|fell|defeated|agreed|approved)\b
+      | resolved\b
+      | (?:votes?\s+)?(?:for|against|abstain(?:ed|ions?)?)\s*[:(–-]?\s*\(?\d+
+      | (?:unanimously|nem\.?\s*con)
+      | (?:in\s+favour|vote|voting)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""A line recording who moved a motion, how the vote went, or what was resolved."""
+_TITLE_END = re.compile(r"\s*(?::-?|\s[–-]\s|[–-]$)\s*")
+
+
+def opens_paragraph(line: str) -> bool:
+    """A line that always starts a new paragraph: a bullet, an item number, a
+    numbered or lettered sub-item, or a procedural line."""
+    return bool(_BULLET.match(line) or _ITEM.match(line) or _SUB_ITEM.match(line) or PROCEDURAL.match(line))
+
+
+def is_bullet(line: str) -> re.Match[str] | None:
+    return _BULLET.match(line)
+
+
+def is_procedural(text: str) -> bool:
+    return bool(PROCEDURAL.match(text.strip()))
+
+
+def item_title(text: str) -> str | None:
+    """The item heading a paragraph opens, or None. "5. Solar streetlights" is
+    the whole title; "3048.Police Report: Attached. Little to report" opens item
+    "3048.Police Report"; a numbered sentence ("2. The budget was noted.") or
+    a long clause is not an item."""
+    match = _ITEM.match(text)
+    if not match:
+        return None
+    rest = text[match.end():]
+    split = _TITLE_END.search(rest)
+    title = rest[: split.start()] if split and split.start() > 0 else rest
+    if len(title.split()) > 14 or (title is rest and title.rstrip().endswith(".")):
+        return None
+    if is_procedural(title):
+        return None
+    return (text[: match.end()] + title).strip()
+
+
+def is_item_heading(text: str) -> bool:
+    """A paragraph that is nothing but an item number and its title."""
+    title = item_title(text)
+    return title is not None and len(title) >= len(text.rstrip(" :-–")) - 1
