@@ -13,11 +13,11 @@ import re
 
 _ITEM = re.compile(
     r"""^(?:
-        (?:agenda\s+item|item|minute)\s+(?:no\.?\s*)?\d{1,4}(?:[./]\d{1,4})?\b\s*[.:–-]?
+        (?i:agenda\s+item|item|minute)\s+(?i:no\.?\s*)?\d{1,4}(?:[./]\d{1,4})?\b\s*[.:–-]?
       | \d{1,4}/\d{2,4}(?=\s)
       | \d{1,4}(?:\.|\)|\s*[–-])(?!\d)
     )\s*(?=[A-Z\"“'‘])""",
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,
 )
 """An item number in front of a title; the title must start with a capital."""
 _SUB_ITEM = re.compile(r"^(?:\(\d{1,3}\)|\([a-z]{1,4}\)|[a-z][.)]|\d{1,3}\.\d{1,3}(?:\.\d{1,3})*\.?)\s", re.I)
@@ -62,7 +62,12 @@ def item_title(text: str) -> str | None:
     rest = text[match.end():]
     split = _TITLE_END.search(rest)
     title = rest[: split.start()] if split and split.start() > 0 else rest
-    if len(title.split()) > 14 or (title is rest and title.rstrip().endswith(".")):
+    if title is rest:
+        sentence = re.match(r"(.+?[.!?])(?:\s|$)", rest)
+        if sentence and sentence.end() >= len(rest.rstrip()):
+            return None  # a numbered sentence is a clause, not an item
+        title = sentence.group(1) if sentence else rest
+    if len(title.split()) > 14:
         return None
     if is_procedural(title):
         return None
@@ -72,4 +77,4 @@ def item_title(text: str) -> str | None:
 def is_item_heading(text: str) -> bool:
     """A paragraph that is nothing but an item number and its title."""
     title = item_title(text)
-    return title is not None and len(title) >= len(text.rstrip(" :-–")) - 1
+    return title is not None and not text.rstrip().endswith(".") and len(title) >= len(text.rstrip(" :-–")) - 1

@@ -34,7 +34,9 @@ def test_motion_is_inferred(tmp_path: Path) -> None:
 
 def test_minutes_are_inferred(tmp_path: Path) -> None:
     sub = inferred("wirral-children-sub-committee-2016-minutes-ofsted-report.txt", tmp_path)
-    assert (sub.doc_type, sub.body, sub.date) == ("minutes", "Children Sub-Committee", None)
+    # The sub-committee is named only deep in the minutes, never in a title block:
+    # a passing mention is not evidence of the body, so it stays empty.
+    assert (sub.doc_type, sub.body, sub.date) == ("minutes", None, None)
     cabinet = inferred("cabinet-minutes-ofsted-inspection-outcome.txt", tmp_path)
     assert (cabinet.doc_type, cabinet.body) == ("minutes", "Cabinet")
     assert cabinet.title.startswith("Outcome from the Ofsted Inspection")
@@ -43,7 +45,8 @@ def test_minutes_are_inferred(tmp_path: Path) -> None:
 def test_press_release_is_inferred(tmp_path: Path) -> None:
     meta = inferred("wirral-press-release-2019-childrens-services-improved.txt", tmp_path)
     assert meta.doc_type == "press_release"
-    assert meta.title == "Wirral Children's Services 'improved in all areas'"
+    assert meta.title.startswith("Wirral Children's Services 'improved in all areas'")
+    assert "press release" in meta.title
 
 
 def test_sidecar_wins(tmp_path: Path) -> None:

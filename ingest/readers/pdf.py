@@ -89,10 +89,10 @@ def _refuse_encrypted(path: Path, raw: bytes) -> None:
 
 def _read_page(page: Any) -> list[_Line | Block]:
     """A page's lines and table rows in reading order."""
-    tables = [t for t in page.find_tables() if t.rows and max(len(r.cells) for r in t.rows) >= 2]
+    tables = [t for t in page.find_tables() if _is_table(t.extract())]
     boxes = [t.bbox for t in tables]
     words = [
-        w for w in page.extract_words(extra_attrs=["size", "fontname"])
+        w for w in page.extract_words(x_tolerance=1.5, extra_attrs=["size", "fontname"])
         if not any(_inside(w, box) for box in boxes)
     ]
     placed: list[tuple[float, int, _Line | Block]] = []
@@ -105,6 +105,14 @@ def _read_page(page: Any) -> list[_Line | Block]:
             placed.append((line.top if order == 0 else 10_000 * order + line.top, order, line))
     placed.sort(key=lambda t: (t[0], t[1]))
     return [item for _, _, item in placed]
+
+
+def _is_table(rows: list[list[str | None]]) -> bool:
+    """A ruled grid of short cells; a box drawn round a page of prose is not one."""
+    cells = [c for row in rows for c in row if c]
+    if len(rows) < 2 or max(len(r) for r in rows) < 2 or not cells:
+        return False
+    return sum(len(c) for c in cells) / len(cells) <= 250
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
