@@ -43,7 +43,8 @@ _MEETING_OF_COUNCIL = re.compile(
     re.I,
 )
 _ACTING_BODY = re.compile(
-    r"\bThe ((?:[A-Z][\w’']+ ){0,4}(?:Cabinet|Sub-Committee|Committee|Board|Panel)) (?:considered|agreed|noted|resolved)\b"
+    r"^The ((?:[A-Z][\w’']+ ){0,4}(?:Cabinet|Sub-Committee|Committee|Board|Panel)) (?:considered|agreed|noted|resolved)\b",
+    re.M,
 )
 """Minutes that open "The Cabinet considered …" name the body that met."""
 _KIND_WORDS = [
@@ -132,7 +133,7 @@ def body(header: Header, council_name: str | None, doc_type: str) -> str | None:
             return f"{full_council} work session"
         if m:
             return name or " ".join(w.capitalize() for w in m.group(0).split())
-    acting = _ACTING_BODY.search(text)
+    acting = _ACTING_BODY.search("\n".join(header.lines))
     if acting:
         return acting.group(1)
     committees = [c.strip(" ,") for c in _COMMITTEE.findall(text) if c.split()[0].lower() not in _NOT_PLACE]
