@@ -46,10 +46,22 @@ def norm_name(value: str | None) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", value).split())
 
 
+_TYPE_WORDS = {"city", "of", "the", "council", "parish", "town", "community", "county", "district", "borough"}
+
+
+def place(value: str | None) -> str:
+    """A council's place name: "City of Rivergrove" and "Rivergrove City
+    Council" are one council."""
+    return " ".join(w for w in norm_name(value).split() if w not in _TYPE_WORDS)
+
+
 def council_matches(found: str | None, gold: str | None) -> bool:
-    """Lenient: either name contains the other, case and suffixes aside."""
+    """Lenient: either name contains the other, case, suffixes and the council's
+    type words aside."""
     a, b = norm_name(found), norm_name(gold)
-    return bool(a and b) and (a in b or b in a)
+    if not (a and b):
+        return False
+    return a in b or b in a or bool(place(found)) and place(found) == place(gold)
 
 
 _COUNCIL_KINDS = re.compile(r"\b(parish|town|city|community|county|district|borough|metropolitan) council\b")
@@ -124,6 +136,7 @@ class Tally:
     doc_type: int = 0
     council: int = 0
     body: int = 0
+    body_strict: int = 0
     wrong: int = 0
     titles: int = 0
     evidence: int = 0
@@ -141,7 +154,8 @@ class Tally:
             ("date = gold", frac(self.date, self.papers)),
             ("doc_type = gold", frac(self.doc_type, self.papers)),
             ("council = gold", frac(self.council, self.papers)),
-            ("body = gold", frac(self.body, self.papers)),
+            ("body = gold (strict)", frac(self.body_strict, self.papers)),
+            ("body = gold (lenient)", frac(self.body, self.papers)),
             ("council or body set but wrong", frac(self.wrong, self.papers)),
             ("title names date and body/kind", frac(self.titles, self.papers)),
             ("evidence inside one paragraph", frac(self.evidence_one, self.evidence)),
@@ -173,6 +187,7 @@ def score(
         tally.doc_type += ok["doc_type"]
         tally.council += ok["council"]
         tally.body += ok["body"]
+        tally.body_strict += bool(meta.body) and norm_name(meta.body) == norm_name(str(gold.get("body") or ""))
         tally.titles += ok["title"]
         tally.wrong += wrong
         furniture = [p.text for p in paragraphs if is_furniture(p.text)] + repeated_furniture(paragraphs)

@@ -99,21 +99,28 @@ def compose_title(path: Path, header: hdr.Header, values: dict[str, str | None])
     that is what tells one from another."""
     doc_type = values["doc_type"] or "report"
     label = _KIND_LABEL.get(doc_type, doc_type)
-    own = header.title or re.sub(r"[_\-]+", " ", path.stem).strip().capitalize()
+    own = _shorten(header.title or "")
     when = spoken_date(values["date"]) if values["date"] else None
     council, body = values["council"], values["body"]
     if doc_type in ("minutes", "agenda"):
         what = f"{body} {label}" if body and body.lower() != "council" else f"council meeting {label}" if body else label
+        if own and not _GENERIC_TITLE.search(own):
+            what = f"{what}: {own}"
     else:
-        what = own if len(own) <= 100 else own[:97].rstrip() + "…"
+        what = own or re.sub(r"[_\-]+", " ", path.stem).strip()
         if label.split()[0] not in what.lower():
             what = f"{what} ({label})"
-    if not council and doc_type in ("minutes", "agenda") and own and own.lower() not in what.lower():
-        what = f"{own} — {what}" if len(own) <= 80 else what
     title = f"{council} — {what}" if council else what[:1].upper() + what[1:]
     if when and when not in title:
         title = f"{title}, {when}"
     return title
+
+
+_GENERIC_TITLE = re.compile(r"\b(minutes|agenda|meeting|council|summary|present)\b|^\W*$", re.I)
+
+
+def _shorten(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 _FILENAME_KINDS = (

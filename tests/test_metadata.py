@@ -39,7 +39,7 @@ def test_minutes_are_inferred(tmp_path: Path) -> None:
     assert (sub.doc_type, sub.body, sub.date) == ("minutes", None, None)
     cabinet = inferred("cabinet-minutes-ofsted-inspection-outcome.txt", tmp_path)
     assert (cabinet.doc_type, cabinet.body) == ("minutes", "Cabinet")
-    assert cabinet.title.startswith("Outcome from the Ofsted Inspection")
+    assert cabinet.title.startswith("Cabinet minutes: Outcome from the Ofsted Inspection")
 
 
 def test_press_release_is_inferred(tmp_path: Path) -> None:
