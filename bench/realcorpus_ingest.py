@@ -234,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     tallies["all"] = every
     print(f"{'measure':36} | " + " | ".join(f"{h:14}" for h in tallies))
     print(f"{'-' * 36}-|-" + "-|-".join("-" * 14 for _ in tallies))
-    names = [r[0] for r in every.rows()]
-    for i, name in enumerate(names):
+    measures = [r[0] for r in every.rows()]
+    for i, name in enumerate(measures):
         print(f"{name:36} | " + " | ".join(f"{t.rows()[i][1]:14}" for t in tallies.values()))
     for miss in every.misses:
         print("evidence not in one paragraph:", miss, file=sys.stderr)

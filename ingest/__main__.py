@@ -1,4 +1,5 @@
 """`python -m ingest [PATH ...] [--store DIR] [--dry-run] [--rebuild] [--json]`
+`python -m ingest --list [--store DIR] [--json]` lists the library with flags.
 
 Exit codes: 0 all papers landed; 1 some failed and the rest landed; 2 usage
 error; 3 the index was built with other settings (re-run with --rebuild).
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from ingest.config import Settings
 from ingest.errors import ConfigError, CouncilPapersError, StoreMismatchError
 from ingest.library import MAX_TOKENS, make_embedder, open_store
+from ingest.listing import format_table, rows
 from ingest.pipeline import IngestReport, run
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISMATCH = 0, 1, 2, 3
@@ -32,7 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", type=Path, help="index folder (default: .index, or COUNCIL_STORE_DIR)")
     parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     parser.add_argument("--rebuild", action="store_true", help="drop the index and ingest everything again")
-    parser.add_argument("--json", action="store_true", help="print one JSON summary object")
+    parser.add_argument("--list", action="store_true",
+                        help="list every paper in the library (title, council, body, type, date, flags)")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON: one summary object, or with --list one array of papers")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     return parser
 
@@ -58,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --dry-run and --rebuild cannot be combined", file=sys.stderr)
         return EXIT_USAGE
     embedder = make_embedder(settings)
+    if args.list:
+        return _list(settings, embedder.name, args.json)
     try:
         store = open_store(settings, embedder.name)
         if args.rebuild:
@@ -84,6 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print_human(report)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _list(settings: Settings, embedder_name: str, as_json: bool) -> int:
+    try:
+        library = rows(open_store(settings, embedder_name).documents())
+    except CouncilPapersError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if as_json:
+        print(json.dumps([row.to_json() for row in library], ensure_ascii=False))
+    else:
+        print(format_table(library))
+    return EXIT_OK
 
 
 def _print_human(report: IngestReport) -> None:

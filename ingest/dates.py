@@ -79,9 +79,9 @@ def date_from_filename(name: str) -> str | None:
     stem = name.rsplit(".", 1)[0]
     compact = _COMPACT_ISO.search(stem)
     if compact:
-        iso = iso_date(compact.group(1), int(compact.group(2)), compact.group(3))
-        if iso:
-            return iso
+        compact_iso = iso_date(compact.group(1), int(compact.group(2)), compact.group(3))
+        if compact_iso:
+            return compact_iso
     tokens = [t for t in re.split(r"[\s_.\-]+", stem) if t]
     for i in range(len(tokens) - 2):
         window = tokens[i : i + 3]

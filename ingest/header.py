@@ -36,14 +36,17 @@ _MEETINGS = [
 ]
 """Meetings with a standing of their own. An extraordinary or special meeting is
 still a meeting of the council: its body is the council."""
-_COMMITTEE = re.compile(r"((?:[A-Z][\w’']*,?\s+(?:(?:and|&)\s+)?){1,6}(?:Sub-Committee|Committee|Board|Panel|Cabinet))\b")
+_COMMITTEE = re.compile(
+    r"((?:[A-Z][\w’']*,?\s+(?:(?:and|&)\s+)?){1,6}(?:Sub-Committee|Committee|Board|Panel|Cabinet))\b"
+)
 _MEETING_OF_COUNCIL = re.compile(
     rf"\b(?:(?:{_COUNCIL_TYPES})\s+)?council\s+meeting\b|\bmeeting\s+of\s+(?:the\s+)?[\w\s’'-]{{0,40}}?council\b|"
     r"\bcouncil\s+(?:took|considered|resolved)\b",
     re.I,
 )
 _ACTING_BODY = re.compile(
-    r"^The ((?:[A-Z][\w’']+ ){0,4}(?:Cabinet|Sub-Committee|Committee|Board|Panel)) (?:considered|agreed|noted|resolved)\b",
+    r"^The ((?:[A-Z][\w’']+ ){0,4}(?:Cabinet|Sub-Committee|Committee|Board|Panel))"
+    r" (?:considered|agreed|noted|resolved)\b",
     re.M,
 )
 """Minutes that open "The Cabinet considered …" name the body that met."""

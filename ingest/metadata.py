@@ -103,7 +103,10 @@ def compose_title(path: Path, header: hdr.Header, values: dict[str, str | None])
     when = spoken_date(values["date"]) if values["date"] else None
     council, body = values["council"], values["body"]
     if doc_type in ("minutes", "agenda"):
-        what = f"{body} {label}" if body and body.lower() != "council" else f"council meeting {label}" if body else label
+        if body and body.lower() != "council":
+            what = f"{body} {label}"
+        else:
+            what = f"council meeting {label}" if body else label
         if own and not _GENERIC_TITLE.search(own):
             what = f"{what}: {own}"
     else:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.dates import date_bounds, find_date
 from ingest.errors import LoadError
 from ingest.load import load_blocks
-from ingest.dates import date_bounds, find_date
 from ingest.metadata import build_meta, read_sidecar
 from ingest.paragraphs import segment
 
