@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ingest.reflow import clean_line, ends_sentence, join, should_join
-from ingest.structure import PROCEDURAL, is_bullet, is_item_heading, item_title, opens_paragraph
+from ingest.structure import PROCEDURAL, closes_motion, is_bullet, is_item_heading, item_title, opens_paragraph
 from ingest.types import Block, Paragraph
 
 PARSER_VERSION = "layout-v2"
@@ -27,7 +27,7 @@ changing it changes paragraph ids, so an old index asks for `--rebuild`."""
 _BOILERPLATE = re.compile(
     r"^(back to top|agenda item|agendas, meetings and minutes( - agenda item)?|"
     r"supporting documents:?|print this page|skip to (main )?content|"
-    r"(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?|https?://\S+|www\.\S+)$",
+    r"(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?|-\s*\d{1,3}\s*-)$",
     re.IGNORECASE,
 )
 _RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-]?$", re.IGNORECASE)
@@ -91,7 +91,7 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
 
     for line, fill in pairs:
         bullet = is_bullet(line)
-        if current and should_join(current, line, last_fill) and not bullet:
+        if current and not bullet and (should_join(current, line, last_fill) or closes_motion(current, line)):
             current = join(current, line, vocabulary)
             last_fill = fill
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.structure import opens_paragraph
+from ingest.structure import URL_ONLY, opens_paragraph
 
 FULL_LINE = 0.8
 """A line running at least this far across its column was wrapped, not ended."""
@@ -48,6 +48,8 @@ def should_join(prev: str, nxt: str, fill: float | None) -> bool:
     how far across the column `prev` ran, when the layout is known."""
     if not prev or not nxt or opens_paragraph(nxt):
         return False
+    if URL_ONLY.match(nxt):
+        return True  # a link on a line of its own belongs to the sentence that cites it
     starts_lower = nxt[0].islower()
     if _HYPHENATED.search(prev) and starts_lower:
         return True

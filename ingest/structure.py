@@ -24,7 +24,8 @@ _SUB_ITEM = re.compile(r"^(?:\(\d{1,3}\)|\([a-z]{1,4}\)|[a-z][.)]|\d{1,3}\.\d{1,
 _BULLET = re.compile(r"^[·•▪◦‣∙●○■□➢➤►✓\-\*–]\s+")
 PROCEDURAL = re.compile(
     r"""^(?:
-        (?:proposed|seconded|moved|proposer|seconder)(?:\s+by)?\b
+        (?:proposed|seconded|moved)(?:\s+by\b|\s*[:–-])
+      | (?:proposer|seconder)\b
       | (?:motion\s+)?(?:carried|lost|fell|defeated|agreed|approved)\b
       | resolved\b
       | (?:votes?\s+)?(?:for|against|abstain(?:ed|ions?)?)\s*[:(–-]?\s*\(?\d+
@@ -34,6 +35,8 @@ PROCEDURAL = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 """A line recording who moved a motion, how the vote went, or what was resolved."""
+_OUTCOME = re.compile(r"^(?:motion\s+)?(?:carried|lost|defeated|fell)\b.{0,40}$", re.I)
+_MOTION = re.compile(r"\b(?:moved|proposed|seconded)\b", re.I)
 _TITLE_END = re.compile(r"\s*(?::-?|\s[–-]\s|[–-]$)\s*")
 
 
@@ -41,6 +44,16 @@ def opens_paragraph(line: str) -> bool:
     """A line that always starts a new paragraph: a bullet, an item number, a
     numbered or lettered sub-item, or a procedural line."""
     return bool(_BULLET.match(line) or _ITEM.match(line) or _SUB_ITEM.match(line) or PROCEDURAL.match(line))
+
+
+URL_ONLY = re.compile(r"^(?:https?://\S+|www\.\S+|[\w.-]+\.(?:co\.uk|org\.uk|gov\.uk|com|org|gov|net)\b\s*/\S*)$", re.I)
+"""A line that is nothing but a web address (or a domain and a path)."""
+
+
+def closes_motion(motion: str, line: str) -> bool:
+    """A short outcome line ("Motion Carried 6-1.") straight after the motion it
+    decides: the two are read, and cited, together."""
+    return bool(_OUTCOME.match(line) and _MOTION.search(motion))
 
 
 def is_bullet(line: str) -> re.Match[str] | None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ingest.errors import LoadError
 from ingest.readers.tables import table_rows
+from ingest.structure import URL_ONLY
 from ingest.types import Block
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,9 @@ def read_pdf(path: Path, raw: bytes) -> Iterator[Block]:
         for item in items:
             if isinstance(item, _Line):
                 key = _furniture_key(item.text)
-                if _in_band(item, height[number - 1]) and (key in furniture or _PAGE_NUMBER.match(item.text)):
-                    if _PAGE_NUMBER.match(item.text) or key in kept_once:
+                in_band = _in_band(item, height[number - 1])
+                if in_band and (key in furniture or _PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text)):
+                    if _PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text) or key in kept_once:
                         continue
                     kept_once.add(key)  # a running title is content once: the paper's own title block
             lines.append(item)
