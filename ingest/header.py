@@ -20,7 +20,9 @@ TITLE_LINE_CHARS = 200
 
 _COUNCIL_TYPES = r"(?:Metropolitan Borough|Parish|Town|City|Community|County|District|Borough|Regional|Shire)"
 _COUNCIL = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,5}}?)({_COUNCIL_TYPES}\s+)?Council\b")
-_CITY_OF = re.compile(r"\bCity of ((?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?)")
+_CITY_OF = re.compile(r"\bCity [Oo]f ((?:[A-Z][a-z]+)(?:\s+(?!Amending|Modifying|Adopting)[A-Z][a-z]+)?)")
+_PC = re.compile(r"\b((?:[A-Z][a-z]+\s+){1,2})PC\b")
+""""Northwold PC": the usual shorthand for a parish council."""
 _NOT_PLACE = {
     "the", "of", "a", "an", "and", "summary", "minutes", "minute", "meeting", "agenda", "draft", "annual", "special",
     "extraordinary", "full", "this", "our", "official", "publication", "proposed", "notice", "public", "dear",
@@ -33,9 +35,12 @@ _MEETINGS = [
     (re.compile(r"\bannual general meeting\b|\bAGM\b", re.I), "Annual General Meeting"),
     (re.compile(r"\bannual (?:parish |town |city |community )?council meeting\b", re.I), None),
     (re.compile(r"\bwork session\b", re.I), "work session"),
+    (re.compile(r"\bextraordinary\b", re.I), "extraordinary meeting"),
+    (re.compile(r"\bspecial (?:council )?meeting\b", re.I), "special meeting"),
 ]
-"""Meetings with a standing of their own. An extraordinary or special meeting is
-still a meeting of the council: its body is the council."""
+"""Meetings with a standing of their own, read from the first title lines. An
+extraordinary or special meeting is still the council meeting: "Council
+(extraordinary meeting)"."""
 _COMMITTEE = re.compile(
     r"((?:[A-Z][\w’']*,?\s+(?:(?:and|&)\s+)?){1,6}(?:Sub-Committee|Committee|Board|Panel|Cabinet))\b"
 )
@@ -58,6 +63,8 @@ _KIND_WORDS = [
     (re.compile(r"\b(?:media|press) release\b", re.I), "press_release"),
     (re.compile(r"^(?:present|those attending|attendance|councillors present)\b", re.I | re.M), "minutes"),
 ]
+_PRESENT = re.compile(r"^(?:present|those attending|attendance|councillors present)\b", re.I)
+"""Minutes record who attended; agendas and reports do not."""
 
 
 @dataclass(frozen=True)
@@ -108,13 +115,16 @@ def councils(text: str) -> list[str]:
                 found.append((len(found), f"{' '.join(words)} {m.group(2) or ''}Council".replace("  ", " ")))
         for m in _CITY_OF.finditer(readable):
             found.append((len(found), f"City of {m.group(1)}"))
+        for m in _PC.finditer(line):
+            if m.group(1).split()[0].lower() not in _NOT_PLACE:
+                found.append((len(found), f"{m.group(1).strip()} Parish Council"))
     return [name for _, name in found]
 
 
 def council(header: Header) -> str | None:
     """The council the title block names; None when it names several and the
     title line does not settle which one wrote the paper."""
-    names = councils(header.text)
+    names = councils(header.text) or councils("\n".join(header.lines[:3]))
     if not names:
         return None
     distinct = list(dict.fromkeys(n.lower() for n in names))
@@ -128,12 +138,15 @@ def body(header: Header, council_name: str | None, doc_type: str) -> str | None:
     """The body that met: a named committee, a kind of meeting (AGM,
     extraordinary, work session), or the full council for minutes and agendas
     of a council meeting."""
-    text = "\n".join(_readable(line) for line in header.text.split("\n"))
+    title_lines = header.text.split("\n")
+    text = "\n".join(_readable(line) for line in title_lines)
     full_council = _full_council(council_name)
     for pattern, name in _MEETINGS:
-        m = pattern.search(text)
+        m = pattern.search("\n".join(title_lines[:3]))
         if m and name == "work session":
             return f"{full_council} work session"
+        if m and name and name.endswith(" meeting"):
+            return f"{full_council} ({name})"
         if m:
             return name or " ".join(w.capitalize() for w in m.group(0).split())
     acting = _ACTING_BODY.search("\n".join(header.lines))
@@ -142,7 +155,7 @@ def body(header: Header, council_name: str | None, doc_type: str) -> str | None:
     committees = [c.strip(" ,") for c in _COMMITTEE.findall(text) if c.split()[0].lower() not in _NOT_PLACE]
     if committees:
         return max(committees, key=len)
-    if doc_type in ("minutes", "agenda") or _MEETING_OF_COUNCIL.search(text):
+    if doc_type in ("minutes", "agenda", "motion") or _MEETING_OF_COUNCIL.search(text):
         if council_name:
             return full_council
         if _MEETING_OF_COUNCIL.search(text) or re.search(r"\bthe above council\b", text, re.I):
@@ -159,4 +172,8 @@ def _full_council(council_name: str | None) -> str:
 def kind(header: Header) -> str | None:
     """The kind of paper the title block announces, first cue wins."""
     hits = [(m.start(), doc_type) for pattern, doc_type in _KIND_WORDS for m in [pattern.search(header.text)] if m]
-    return min(hits)[1] if hits else None
+    if hits:
+        return min(hits)[1]
+    if any(_PRESENT.match(line) for line in header.lines):
+        return "minutes"
+    return None

@@ -155,8 +155,10 @@ def infer_doc_type(path: Path, paragraphs: list[Paragraph], header: hdr.Header |
         r"\b(Members (were|of the [\w -]+ were) (advised|informed)|The Cabinet considered)\b", text
     ):
         return "minutes"
-    if re.search(r"\b(Cllr|Councillor|Mayor) [A-Z][a-z]+ [A-Z][a-z]+,? (said|added)\b", text) or re.search(
-        r"\bsaid: [“\"]", text
+    if (
+        re.search(r"\b(Cllr|Councillor|Mayor) [A-Z][a-z]+ [A-Z][a-z]+,? (said|added)\b", text)
+        or re.search(r"\bsaid: [“\"]", text)
+        or (len(re.findall(r"\bsaid\b", text)) >= 2 and len(re.findall(r"[“\"]", text)) >= 4)
     ):
         return "press_release"
     if re.search(r"\bapologies for absence\b", text, re.I) and re.search(

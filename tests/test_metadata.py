@@ -28,7 +28,7 @@ def inferred(name: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_motion_is_inferred(tmp_path: Path) -> None:
     meta = inferred("wirral-council-2016-10-17-motion-ofsted-inspection-report.txt", tmp_path)
-    assert (meta.doc_type, meta.date, meta.body) == ("motion", "2016-10-17", "Council")
+    assert (meta.doc_type, meta.date, meta.body) == ("motion", "2016-10-17", "Council (extraordinary meeting)")
     assert meta.origin["date"] == "inferred"
 
 
@@ -55,7 +55,7 @@ def test_sidecar_wins(tmp_path: Path) -> None:
     (tmp_path / "paper.txt.meta.json").write_text(json.dumps({"doc_type": "report", "date": "2017-01"}))
     _, paragraphs = segment(path.name, load_blocks(path))
     meta = build_meta(path, paragraphs, read_sidecar(path))
-    assert (meta.doc_type, meta.date, meta.body) == ("report", "2017-01", "Council")
+    assert (meta.doc_type, meta.date, meta.body) == ("report", "2017-01", "Council (extraordinary meeting)")
     assert meta.origin == {"title": "inferred", "doc_type": "sidecar", "body": "inferred", "date": "sidecar"}
 
 
