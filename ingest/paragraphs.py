@@ -89,8 +89,9 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
             out.append(_Para(current, current_kind, block.page))
         current, current_kind = "", block.kind
 
-    for line, fill in pairs:
+    for index, (line, fill) in enumerate(pairs):
         bullet = is_bullet(line)
+        runs_on = index + 1 < len(pairs) and pairs[index + 1][0][:1].islower()
         if current and not bullet and (should_join(current, line, last_fill) or closes_motion(current, line)):
             current = join(current, line, vocabulary)
             last_fill = fill
@@ -101,7 +102,7 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
             current, current_kind = line[bullet.end():].strip(), "list_item"
         elif _RESOLUTION_LEAD_IN.match(line):
             out.append(_Para(line, "heading", block.page))
-        elif is_item_heading(line):
+        elif is_item_heading(line) and not runs_on:
             out.append(_Para(line, "heading", block.page))
         elif opens_paragraph(line):
             current, current_kind = line, "list_item"

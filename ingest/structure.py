@@ -20,7 +20,8 @@ _ITEM = re.compile(
     re.VERBOSE,
 )
 """An item number in front of a title; the title must start with a capital."""
-_SUB_ITEM = re.compile(r"^(?:\(\d{1,3}\)|\([a-z]{1,4}\)|[a-z][.)]|\d{1,3}\.\d{1,3}(?:\.\d{1,3})*\.?)\s", re.I)
+_SUB_ITEM = re.compile(r"^(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\)|[a-zA-Z][.)]|\d{1,3}\.\d{1,3}(?:\.\d{1,3})*\.?)\s")
+"""(a), (iv), (1), (B), a), b., 1.4 — but not "(RH)", initials in a list of names."""
 _BULLET = re.compile(r"^[·•▪◦‣∙●○■□➢➤►✓\-\*–]\s+")
 PROCEDURAL = re.compile(
     r"""^(?:
@@ -37,6 +38,9 @@ PROCEDURAL = re.compile(
 """A line recording who moved a motion, how the vote went, or what was resolved."""
 _OUTCOME = re.compile(r"^(?:motion\s+)?(?:carried|lost|defeated|fell)\b.{0,40}$", re.I)
 _MOTION = re.compile(r"\b(?:moved|proposed|seconded)\b", re.I)
+ITEM_HEADING_WORDS = 10
+"""An item heading standing alone is a few words; a longer numbered line is the
+start of the item's text."""
 _TITLE_END = re.compile(r"\s*(?::-?|\s[–-]\s|[–-]$)\s*")
 
 
@@ -81,7 +85,9 @@ def item_title(text: str) -> str | None:
             return None  # a numbered sentence is a clause, not an item
         title = sentence.group(1) if sentence else rest
     if len(title.split()) > 14:
-        return None
+        if title is not rest or not text[match.end():][:1].isupper():
+            return None
+        title = " ".join(title.split()[:4]) + "…"  # a run-in title with no punctuation after it
     if is_procedural(title):
         return None
     return (text[: match.end()] + title).strip()
@@ -90,4 +96,6 @@ def item_title(text: str) -> str | None:
 def is_item_heading(text: str) -> bool:
     """A paragraph that is nothing but an item number and its title."""
     title = item_title(text)
-    return title is not None and not text.rstrip().endswith(".") and len(title) >= len(text.rstrip(" :-–")) - 1
+    if title is None or text.rstrip().endswith(".") or len(title.split()) > ITEM_HEADING_WORDS:
+        return False
+    return len(title) >= len(text.rstrip(" :-–")) - 1
