@@ -60,14 +60,15 @@ def chunk_paper(paper: Paper, count_tokens: Callable[[str], int], max_tokens: in
 
 
 def _chunks(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -> Iterator[Chunk]:
-    motion: Paragraph | None = None
+    motion: Paragraph | None = None  # the first paragraph under the current item and heading
     for para in paper.paragraphs:
         if para.kind == "heading":
             continue
         procedural = is_procedural(para.text)
-        same_item = motion is not None and motion.item == para.item
-        context = _first_sentence(motion.text) if procedural and motion is not None and same_item else None
-        if not procedural:
+        if motion is not None and (motion.item, motion.heading) != (para.item, para.heading):
+            motion = None
+        context = _first_sentence(motion.text) if procedural and motion is not None else None
+        if motion is None and not procedural:
             motion = para
         prefix = ""
         for parts in ((para.heading, para.item, context), (para.heading, para.item, None), (para.heading, None, None)):

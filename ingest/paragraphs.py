@@ -77,7 +77,7 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
         return []
     if block.kind in ("heading", "table"):
         return [_Para(" ".join(ln for ln, _ in pairs), block.kind, block.page)]
-    laid_out = bool(block.fills)
+    laid_out = block.page is not None  # a PDF page: headings come from its fonts, not from guesses
     out: list[_Para] = []
     current = ""
     current_kind = block.kind
@@ -109,6 +109,7 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
         elif block.kind == "text" and (
             (len(pairs) == 1 and not laid_out and _is_heading_line(line, alone=True))
             or (len(pairs) > 1 and _is_caps_title(line))
+            or (len(pairs) > 1 and not laid_out and not runs_on and _is_heading_line(line, alone=False))
         ):
             out.append(_Para(line, "heading", block.page))
         else:

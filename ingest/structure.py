@@ -15,11 +15,12 @@ _ITEM = re.compile(
     r"""^(?:
         (?i:agenda\s+item|item|minute)\s+(?i:no\.?\s*)?\d{1,4}(?:[./]\d{1,4})?\b\s*[.:–-]?
       | \d{1,4}/\d{2,4}(?=\s)
-      | \d{1,4}(?:\.|\)|\s*[–-])(?!\d)
+      | (?:\d{2}-\d{3,5}\s+)?\d{1,4}(?:\.|\)|\s*[–-])(?!\d)
     )\s*(?=[A-Z\"“'‘])""",
     re.VERBOSE,
 )
-"""An item number in front of a title; the title must start with a capital."""
+"""An item number in front of a title (after a roll-call or reference number such
+as "05-1189", when there is one); the title must start with a capital."""
 _SUB_ITEM = re.compile(r"^(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\)|[a-zA-Z][.)]|\d{1,3}\.\d{1,3}(?:\.\d{1,3})*\.?)\s")
 """(a), (iv), (1), (B), a), b., 1.4 — but not "(RH)", initials in a list of names."""
 _BULLET = re.compile(r"^[·•▪◦‣∙●○■□➢➤►✓\-\*–]\s+")
@@ -41,7 +42,7 @@ _MOTION = re.compile(r"\b(?:moved|proposed|seconded)\b", re.I)
 ITEM_HEADING_WORDS = 10
 """An item heading standing alone is a few words; a longer numbered line is the
 start of the item's text."""
-_TITLE_END = re.compile(r"\s*(?::-?|\s[–-]\s|[–-]$)\s*")
+_TITLE_END = re.compile(r"\s*(?::-?(?=\s|$)|\s[–-]\s|[–-]$)\s*")
 
 
 def opens_paragraph(line: str) -> bool:
@@ -80,7 +81,7 @@ def item_title(text: str) -> str | None:
     split = _TITLE_END.search(rest)
     title = rest[: split.start()] if split and split.start() > 0 else rest
     if title is rest:
-        sentence = re.match(r"(.+?[.!?])(?:\s|$)", rest)
+        sentence = re.match(r"(.+?[.!?])(?=\s+[A-Z“\"‘'(]|\s*$)", rest)
         if sentence and sentence.end() >= len(rest.rstrip()):
             return None  # a numbered sentence is a clause, not an item
         title = sentence.group(1) if sentence else rest

@@ -43,6 +43,7 @@ class _Line:
     bottom: float
     size: float
     bold: bool
+    column: int = 0
 
 
 def read_pdf(path: Path, raw: bytes) -> Iterator[Block]:
@@ -151,7 +152,7 @@ def _columns(rows: list[list[dict[str, Any]]], width: float) -> list[list[_Line]
         if lhs:
             left.append(_line(lhs))
         if rhs:
-            right.append(_line(rhs))
+            right.append(_line(rhs, column=1))
     return [left, right]
 
 
@@ -171,14 +172,13 @@ def _gutter(rows: list[list[dict[str, Any]]], width: float) -> float | None:
     if best[0] < 8:
         return None
     gutter = best[1] - best[0] / 2
-    both = sum(1 for row in rows if row[0]["x1"] < gutter and row[-1]["x0"] > gutter)
     left = sum(1 for row in rows if row[0]["x1"] < gutter)
     right = sum(1 for row in rows if row[-1]["x0"] > gutter)
     prose = statistics.median(len(row) for row in rows) >= 4
-    return gutter if prose and left >= 5 and right >= 5 and both >= 0.5 * min(left, right) else None
+    return gutter if prose and left >= 5 and right >= 5 else None
 
 
-def _line(words: list[dict[str, Any]]) -> _Line:
+def _line(words: list[dict[str, Any]], column: int = 0) -> _Line:
     bold_chars = sum(len(w["text"]) for w in words if re.search(r"bold|black|heavy", w["fontname"], re.I))
     return _Line(
         text=" ".join(w["text"] for w in words),
@@ -188,6 +188,7 @@ def _line(words: list[dict[str, Any]]) -> _Line:
         bottom=max(w["bottom"] for w in words),
         size=statistics.median(w["size"] for w in words),
         bold=bold_chars >= 0.8 * sum(len(w["text"]) for w in words),
+        column=column,
     )
 
 
@@ -217,12 +218,15 @@ def _blocks(items: list[_Line | Block], page: int) -> Iterator[Block]:
     gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False) if 0 <= b.top - a.bottom < 3 * a.size]
     usual = statistics.median(gaps) if gaps else 3.0
     mostly_bold = sum(ln.bold for ln in lines) > 0.6 * max(1, len(lines))
-    right = _right_margin(lines)
-    left = min((ln.x0 for ln in lines), default=0.0)
+    margins = {
+        col: (min(ln.x0 for ln in lines if ln.column == col), _right_margin([ln for ln in lines if ln.column == col]))
+        for col in {ln.column for ln in lines}
+    }
     current: list[_Line] = []
 
     def flush() -> Iterator[Block]:
         if current:
+            left, right = margins[current[0].column]
             yield _block(current, page, left, right, heading=not mostly_bold and all(c.bold for c in current))
         current.clear()
 
@@ -236,8 +240,9 @@ def _blocks(items: list[_Line | Block], page: int) -> Iterator[Block]:
             gap = item.top - prev.bottom
             new_size = abs(item.size - prev.size) > 0.12 * prev.size
             new_weight = not mostly_bold and item.bold != prev.bold
-            short_end = prev.text.rstrip().endswith(_TERMINAL) and _fill(prev, left, right) < 0.8
-            if gap > usual + 0.45 * prev.size or gap < -prev.size or new_size or new_weight or short_end:
+            short_end = prev.text.rstrip().endswith(_TERMINAL) and _fill(prev, *margins[prev.column]) < 0.8
+            new_column = item.column != prev.column
+            if gap > usual + 0.45 * prev.size or gap < -prev.size or new_size or new_weight or short_end or new_column:
                 yield from flush()
         current.append(item)
     yield from flush()

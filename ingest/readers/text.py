@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ingest.errors import LoadError
 from ingest.readers.html import HTML_FRAGMENTS, read_html
+from ingest.structure import opens_paragraph
 from ingest.types import Block
 
 logger = logging.getLogger(__name__)
@@ -117,8 +118,12 @@ def _double_spaced(text: str) -> bool:
     if len(parts) < 8:
         return False
     single = sum("\n" not in p for p in parts) / len(parts)
+    lengths = sorted(len(p) for p in parts)
+    width = lengths[int(0.9 * (len(lengths) - 1))]
     runs_on = sum(
-        1 for a, b in zip(parts, parts[1:], strict=False) if not a.endswith((".", ":", "!", "?")) and b[:1].islower()
+        1 for a, b in zip(parts, parts[1:], strict=False)
+        if not a.endswith((".", ":", "!", "?")) and not opens_paragraph(a) and not opens_paragraph(b)
+        and (b[:1].islower() or len(a) >= 0.8 * width)
     )
     return single > 0.8 and runs_on >= 0.2 * len(parts)
 
