@@ -125,10 +125,10 @@ def _join_across_blocks(parts: list[_Para]) -> list[_Para]:
     for part in parts:
         prev = out[-1] if out else None
         if (
-            prev is not None and part.kind == "text" and prev.kind in ("text", "list_item")
-            and part.text[:1].islower() and not ends_sentence(prev.text)
+            prev is not None and part.kind == "text" and part.text[:1].islower() and not ends_sentence(prev.text)
+            and (prev.kind in ("text", "list_item") or (prev.kind == "heading" and not prev.text.endswith(":")))
         ):
-            out[-1] = replace(prev, text=f"{prev.text} {part.text}")
+            out[-1] = replace(prev, text=f"{prev.text} {part.text}", kind="text" if prev.kind == "heading" else prev.kind)
         else:
             out.append(part)
     return out

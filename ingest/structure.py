@@ -39,6 +39,11 @@ PROCEDURAL = re.compile(
 """A line recording who moved a motion, how the vote went, or what was resolved."""
 _OUTCOME = re.compile(r"^(?:motion\s+)?(?:carried|lost|defeated|fell)\b.{0,40}$", re.I)
 _MOTION = re.compile(r"\b(?:moved|proposed|seconded)\b", re.I)
+_REFERENCE = re.compile(r"^\d{2}-\d{3,5}\s")
+"""A roll-call or reference number in front of the item number: always an item."""
+CLAUSE_WORDS = 8
+"""A title cut off at a sentence end or a dash longer than this is a numbered
+clause of a motion, not an item."""
 ITEM_HEADING_WORDS = 10
 """An item heading standing alone is a few words; a longer numbered line is the
 start of the item's text."""
@@ -80,15 +85,18 @@ def item_title(text: str) -> str | None:
     rest = text[match.end():]
     split = _TITLE_END.search(rest)
     title = rest[: split.start()] if split and split.start() > 0 else rest
+    referenced = bool(_REFERENCE.match(text))
     if title is rest:
         sentence = re.match(r"(.+?[.!?])(?=\s+[A-Z“\"‘'(]|\s*$)", rest)
-        if sentence and sentence.end() >= len(rest.rstrip()):
+        if sentence and sentence.end() >= len(rest.rstrip()) and not referenced:
             return None  # a numbered sentence is a clause, not an item
         title = sentence.group(1) if sentence else rest
-    if len(title.split()) > 14:
-        if title is not rest or not text[match.end():][:1].isupper():
-            return None
-        title = " ".join(title.split()[:4]) + "…"  # a run-in title with no punctuation after it
+    colon = bool(split and title is not rest and split.group(0).strip().startswith(":"))
+    limit = 14 if colon or referenced else CLAUSE_WORDS
+    if len(title.split()) > limit:
+        if not referenced and (split or title is not rest):
+            return None  # the opening of a numbered clause, not an item title
+        title = " ".join(title.split()[:5]) + "…"  # a run-in title with nothing to mark where it ends
     if is_procedural(title):
         return None
     return (text[: match.end()] + title).strip()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from ingest.dates import date_bounds, find_date
+from ingest.dates import date_bounds, date_from_filename, find_date
 from ingest.errors import LoadError
 from ingest.load import load_blocks
 from ingest.metadata import build_meta, read_sidecar
+from ingest.listing import rows
 from ingest.paragraphs import segment
+from ingest.types import PaperMeta
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -92,3 +95,65 @@ def test_date_bounds_cover_partial_dates() -> None:
     assert date_bounds("2016-02") == (20160201, 20160229)
     assert date_bounds("2016-10-17") == (20161017, 20161017)
     assert date_bounds(None) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "iso"),
+    [
+        ("9th-Jan-2025-minutes.pdf", "2025-01-09"),
+        ("21-05-14.txt", "2014-05-21"),
+        ("minutes_20230327.txt", "2023-03-27"),
+        ("3rd June 2019 agenda.docx", "2019-06-03"),
+        ("2005_05_09_agenda.pdf", "2005-05-09"),
+        ("stoke-ferry-meeting-wednesday-8-april-2015-agenda.md", "2015-04-08"),
+        ("2018-Res-259-Planning-Development-Fees.pdf", None),
+        ("annual-report-2024-25.pdf", None),
+        ("minutes_20230231.txt", None),
+    ],
+)
+def test_date_from_file_name(name: str, iso: str | None) -> None:
+    assert date_from_filename(name) == iso
+
+
+def test_header_date_wins_over_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "minutes_20240101.txt"
+    path.write_text(
+        "TINTERN COMMUNITY COUNCIL\n\nMinutes of a meeting of the above Council held on Monday 29th March 2021.\n\n"
+        "3048. Police Report: Attached. The minutes of 1 February 2021 were approved.\n"
+    )
+    _, paragraphs = segment(path.name, load_blocks(path))
+    meta = build_meta(path, paragraphs, read_sidecar(path))
+    assert (meta.date, meta.council, meta.body, meta.doc_type) == (
+        "2021-03-29", "Tintern Community Council", "Community Council", "minutes"
+    )
+    assert meta.title == "Tintern Community Council — Community Council minutes, 29 March 2021"
+
+
+def test_council_only_from_the_title_block(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text(
+        "Proposed RPZ Meeting Report\n\nMeeting between: Glasgow City Council (GCC) Officers, "
+        "Broomhill Community Council (BCC), Thornwood Community Council (TCC)\n\n"
+        "1. Parking: the Clerk will write to North Yorkshire Council about the permits.\n"
+    )
+    _, paragraphs = segment(path.name, load_blocks(path))
+    meta = build_meta(path, paragraphs, {})
+    assert meta.council is None, "three councils in the title block and none in the title: leave it empty"
+
+
+def _stored(path: str, meta: PaperMeta, paragraphs: int) -> SimpleNamespace:
+    return SimpleNamespace(path=path, meta=meta, paragraphs=paragraphs, ingested_at=1_790_000_000.0)
+
+
+def test_listing_rows_and_flags() -> None:
+    good = PaperMeta(title="Wirral Council — Cabinet minutes, 17 October 2016", doc_type="minutes",
+                     council="Wirral Council", body="Cabinet", date="2016-10-17")
+    weak = PaperMeta(title="minutes 20230327", doc_type="minutes")
+    listed = rows([_stored("a/minutes_20230327.txt", weak, 2), _stored("b/cabinet.txt", good, 12)])
+    assert [r.path for r in listed] == ["b/cabinet.txt", "a/minutes_20230327.txt"], "newest first, undated last"
+    assert listed[0].flags == []
+    assert listed[1].flags == ["no date", "no council", "no body", "weak title", "few paragraphs"]
+    assert set(listed[0].to_json()) == {
+        "path", "title", "council", "body", "doc_type", "date", "paragraphs", "ingested_at", "flags"
+    }
+    assert listed[0].ingested_at.startswith("2026-")
