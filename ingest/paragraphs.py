@@ -128,7 +128,8 @@ def _join_across_blocks(parts: list[_Para]) -> list[_Para]:
             prev is not None and part.kind == "text" and part.text[:1].islower() and not ends_sentence(prev.text)
             and (prev.kind in ("text", "list_item") or (prev.kind == "heading" and not prev.text.endswith(":")))
         ):
-            out[-1] = replace(prev, text=f"{prev.text} {part.text}", kind="text" if prev.kind == "heading" else prev.kind)
+            kind = "text" if prev.kind == "heading" else prev.kind
+            out[-1] = replace(prev, text=f"{prev.text} {part.text}", kind=kind)
         else:
             out.append(part)
     return out

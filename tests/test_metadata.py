@@ -11,9 +11,9 @@ import pytest
 
 from ingest.dates import date_bounds, date_from_filename, find_date
 from ingest.errors import LoadError
+from ingest.listing import rows
 from ingest.load import load_blocks
 from ingest.metadata import build_meta, read_sidecar
-from ingest.listing import rows
 from ingest.paragraphs import segment
 from ingest.types import PaperMeta
 
