@@ -23,11 +23,11 @@ PARSER_VERSION = "layout-v2"
 """How papers are cut into paragraphs. Part of the index's chunking signature:
 changing it changes paragraph ids, so an old index asks for `--rebuild`."""
 
-# Lines that are web-page furniture rather than content of the paper.
+# Lines that are furniture rather than content: web-page links, page numbers, rules.
 _BOILERPLATE = re.compile(
     r"^(back to top|agenda item|agendas, meetings and minutes( - agenda item)?|"
     r"supporting documents:?|print this page|skip to (main )?content|"
-    r"(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?|-\s*\d{1,3}\s*-)$",
+    r"(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?|-\s*\d{1,3}\s*-|[_=*·.\-–—\s]{3,})$",
     re.IGNORECASE,
 )
 _RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-]?$", re.IGNORECASE)
@@ -75,8 +75,18 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
     pairs = [(ln, f) for ln, f in pairs if ln and not _BOILERPLATE.match(ln)]
     if not pairs:
         return []
-    if block.kind in ("heading", "table"):
+    if block.kind == "table":
         return [_Para(" ".join(ln for ln, _ in pairs), block.kind, block.page)]
+    if block.kind == "heading":
+        # A section title set over an item heading ("NEW BUSINESS" / "1. Type IV
+        # Hearing …") is two headings: the item must stay findable on its own.
+        heads: list[list[str]] = []
+        for line, _ in pairs:
+            if not heads or (item_title(line) and not line[:1].islower()):
+                heads.append([line])
+            else:
+                heads[-1].append(line)
+        return [_Para(" ".join(h), "heading", block.page) for h in heads]
     laid_out = block.page is not None  # a PDF page: headings come from its fonts, not from guesses
     out: list[_Para] = []
     current = ""
