@@ -157,3 +157,17 @@ def test_listing_rows_and_flags() -> None:
         "path", "title", "council", "body", "doc_type", "date", "paragraphs", "ingested_at", "flags"
     }
     assert listed[0].ingested_at.startswith("2026-")
+
+
+def test_cli_lists_the_library_as_one_json_array(seed_store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ingest.__main__ import main
+
+    assert main(["--list", "--json", "--store", str(seed_store_dir)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed) == 5
+    assert all(set(row) == {"path", "title", "council", "body", "doc_type", "date", "paragraphs", "ingested_at",
+                            "flags"} for row in listed)
+    cabinet = next(row for row in listed if "cabinet-minutes" in row["path"])
+    assert cabinet["flags"] == ["no date", "no council", "weak title"]
+    assert main(["--list", "--store", str(seed_store_dir)]) == 0
+    assert "5 papers" in capsys.readouterr().out

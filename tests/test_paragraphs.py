@@ -125,3 +125,25 @@ def test_vote_labels_never_become_headings() -> None:
     kinds = {p.text: p.kind for p in paragraphs}
     assert kinds["Abstain (2)"] != "heading" and kinds["Carried"] != "heading"
     assert kinds["Budget amendment"] == "heading"
+
+
+def test_item_numbers_head_their_items_and_sub_items_stay_beneath() -> None:
+    blocks = [
+        Block("112. Budget Monitoring (Item 7)"),
+        Block("The Director reported a forecast overspend of £1.2m."),
+        Block("(a) Children's services\n1.4 Adult social care"),
+        Block("Item 5 – Libraries"),
+        Block("Members discussed the branch review."),
+        Block("Minute 12/24 Planning"),
+        Block("1/16 Public Comments / Questions"),
+        Block("Residents asked about the bus shelter."),
+    ]
+    _, paragraphs = segment("doc", blocks)
+    by_text = {p.text: p for p in paragraphs}
+    assert by_text["112. Budget Monitoring (Item 7)"].kind == "heading"
+    sub = by_text["(a) Children's services"]
+    assert (sub.kind, sub.item) == ("list_item", "112. Budget Monitoring (Item 7)")
+    assert by_text["1.4 Adult social care"].item == "112. Budget Monitoring (Item 7)"
+    assert by_text["Members discussed the branch review."].item == "Item 5 – Libraries"
+    assert by_text["Minute 12/24 Planning"].kind == "list_item", "an item with nothing under it is content"
+    assert by_text["Residents asked about the bus shelter."].item == "1/16 Public Comments / Questions"
