@@ -89,12 +89,12 @@ def rows(documents: Iterable[ListedDocument]) -> list[LibraryRow]:
 
 def format_table(library: list[LibraryRow]) -> str:
     """A plain-text table for the terminal."""
-    header = ("date", "type", "paras", "council", "body", "title", "flags")
+    header = ("date", "type", "paras", "ingested", "council", "body", "title", "flags")
     lines = [header]
     for r in library:
         lines.append((
-            r.date or "-", r.doc_type, str(r.paragraphs), r.council or "-", r.body or "-",
-            r.title if len(r.title) <= 70 else r.title[:69] + "…", ", ".join(r.flags) or "-",
+            r.date or "-", r.doc_type, str(r.paragraphs), r.ingested_at[:16].replace("T", " "), r.council or "-",
+            r.body or "-", r.title if len(r.title) <= 70 else r.title[:69] + "…", ", ".join(r.flags) or "-",
         ))
     widths = [min(40, max(len(line[i]) for line in lines)) for i in range(len(header) - 2)]
     return "\n".join(

@@ -16,7 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ingest.reflow import clean_line, ends_sentence, join, should_join
-from ingest.structure import PROCEDURAL, closes_motion, is_bullet, is_item_heading, item_title, opens_paragraph
+from ingest.structure import (
+    PAGE_NUMBER,
+    PROCEDURAL,
+    closes_motion,
+    is_bullet,
+    is_item_heading,
+    item_title,
+    opens_paragraph,
+)
 from ingest.types import Block, Paragraph
 
 PARSER_VERSION = "layout-v2"
@@ -26,8 +34,7 @@ changing it changes paragraph ids, so an old index asks for `--rebuild`."""
 # Lines that are furniture rather than content: web-page links, page numbers, rules.
 _BOILERPLATE = re.compile(
     r"^(back to top|agenda item|agendas, meetings and minutes( - agenda item)?|"
-    r"supporting documents:?|print this page|skip to (main )?content|"
-    r"(page\s*)?\d{1,3}(\s*(of|/)\s*\d{1,3})?|-\s*\d{1,3}\s*-|[_=*·.\-–—\s]{3,})$",
+    r"supporting documents:?|print this page|skip to (main )?content|[_=*·.\-–—\s]{3,})$",
     re.IGNORECASE,
 )
 _RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-]?$", re.IGNORECASE)
@@ -72,7 +79,7 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
     raw = block.text.split("\n")
     fills: list[float | None] = list(block.fills) if len(block.fills) == len(raw) else [None] * len(raw)
     pairs = [(clean_line(ln), f) for ln, f in zip(raw, fills, strict=True)]
-    pairs = [(ln, f) for ln, f in pairs if ln and not _BOILERPLATE.match(ln)]
+    pairs = [(ln, f) for ln, f in pairs if ln and not _BOILERPLATE.match(ln) and not PAGE_NUMBER.match(ln)]
     if not pairs:
         return []
     if block.kind == "table":

@@ -56,6 +56,8 @@ def opens_paragraph(line: str) -> bool:
     return bool(_BULLET.match(line) or _ITEM.match(line) or _SUB_ITEM.match(line) or PROCEDURAL.match(line))
 
 
+PAGE_NUMBER = re.compile(r"^(?:page|pg\.?)?\s*[-–(]?\s*\d{1,3}\s*[-–)]?(?:\s*(?:of|/)\s*\d{1,3})?$", re.I)
+"""A line that is only a page number: "15", "Page 3 of 9", "- 4 -", "pg. 1"."""
 URL_ONLY = re.compile(r"^(?:https?://\S+|www\.\S+|[\w.-]+\.(?:co\.uk|org\.uk|gov\.uk|com|org|gov|net)\b\s*/\S*)$", re.I)
 """A line that is nothing but a web address (or a domain and a path)."""
 

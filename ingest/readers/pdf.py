@@ -23,15 +23,14 @@ from typing import Any
 
 from ingest.errors import LoadError
 from ingest.readers.tables import table_rows
-from ingest.structure import URL_ONLY
+from ingest.reflow import ends_sentence
+from ingest.structure import PAGE_NUMBER, URL_ONLY
 from ingest.types import Block
 
 logger = logging.getLogger(__name__)
 
 BAND = 0.1
 """Top and bottom share of the page where running headers and footers live."""
-_PAGE_NUMBER = re.compile(r"^(?:page|pg\.?)?\s*[-–(]?\s*\d{1,3}\s*[-–)]?(?:\s*(?:of|/)\s*\d{1,3})?$", re.I)
-_TERMINAL = (".", "!", "?", ":", ";")
 
 
 @dataclass
@@ -69,8 +68,8 @@ def read_pdf(path: Path, raw: bytes) -> Iterator[Block]:
             if isinstance(item, _Line):
                 key = _furniture_key(item.text)
                 in_band = _in_band(item, height[number - 1])
-                if in_band and (key in furniture or _PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text)):
-                    if _PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text) or key in kept_once:
+                if in_band and (key in furniture or PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text)):
+                    if PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text) or key in kept_once:
                         continue
                     kept_once.add(key)  # a running title is content once: the paper's own title block
             lines.append(item)
@@ -240,7 +239,7 @@ def _blocks(items: list[_Line | Block], page: int) -> Iterator[Block]:
             gap = item.top - prev.bottom
             new_size = abs(item.size - prev.size) > 0.12 * prev.size
             new_weight = not mostly_bold and item.bold != prev.bold
-            short_end = prev.text.rstrip().endswith(_TERMINAL) and _fill(prev, *margins[prev.column]) < 0.8
+            short_end = ends_sentence(prev.text) and _fill(prev, *margins[prev.column]) < 0.8
             new_column = item.column != prev.column
             if gap > usual + 0.45 * prev.size or gap < -prev.size or new_size or new_weight or short_end or new_column:
                 yield from flush()
