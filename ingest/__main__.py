@@ -1,4 +1,5 @@
 """`python -m ingest [PATH ...] [--store DIR] [--dry-run | --rebuild | --check | --repair] [--json]`
+`python -m ingest --list [--store DIR] [--json]` lists the library with flags.
 
 Exit codes: 0 all papers landed; 1 some failed and the rest landed; 2 usage
 error; 3 the index was built with other settings (re-run with --rebuild).
@@ -20,6 +21,7 @@ from ingest.errors import ConfigError, CouncilPapersError, IndexUnreadableError,
 from ingest.index import PaperStore
 from ingest.index.catalogue import set_aside
 from ingest.library import make_embedder, open_store
+from ingest.listing import format_table, rows
 from ingest.pipeline import run
 from ingest.repair import repair_vectors
 from ingest.report import IngestReport
@@ -41,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="compare catalogue, vectors and keyword index; exit 1 if they disagree")
     parser.add_argument("--repair", action="store_true",
                         help="re-embed missing vectors and drop orphaned ones, touching nothing else")
-    parser.add_argument("--json", action="store_true", help="print one JSON summary object")
+    parser.add_argument("--list", action="store_true",
+                        help="list every paper in the library (title, council, body, type, date, flags)")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON: one summary object, or with --list one array of papers")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     return parser
 
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.store:
         settings.store_dir = args.store
     paths = args.paths or [settings.corpus_dir]
-    chosen = [flag for flag in ("dry_run", "rebuild", "check", "repair") if getattr(args, flag)]
+    chosen = [flag for flag in ("dry_run", "rebuild", "check", "repair", "list") if getattr(args, flag)]
     if len(chosen) > 1:
         parser.print_usage(sys.stderr)
         print(f"error: {' and '.join('--' + f.replace('_', '-') for f in chosen)} cannot be combined", file=sys.stderr)
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check or args.repair:
         return _maintain(settings, repair=args.repair, as_json=args.json)
     embedder = make_embedder(settings)
+    if args.list:
+        return _list(settings, embedder, args.json)
     try:
         store = _open(settings, embedder, rebuild=args.rebuild)
         if args.rebuild:
@@ -144,6 +151,18 @@ def _maintain(settings: Settings, *, repair: bool, as_json: bool) -> int:
         if integrity.ok:
             print(f"the index is consistent: {store.document_count()} papers, {store.chunk_count()} chunks")
     return EXIT_OK if integrity.ok else EXIT_FAILED
+def _list(settings: Settings, embedder: Embedder, as_json: bool) -> int:
+    """`--list`: every paper with what was inferred about it, and flags."""
+    try:
+        library = rows(open_store(settings, embedder).documents())
+    except CouncilPapersError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if as_json:
+        print(json.dumps([row.to_json() for row in library], ensure_ascii=False))
+    else:
+        print(format_table(library))
+    return EXIT_OK
 
 
 def _print_human(report: IngestReport) -> None:

@@ -1,34 +1,56 @@
 """Paragraphs → chunks that fit the embedding model.
 
-A chunk is one paragraph, prefixed with its paper's title and heading for
-context. A paragraph too long for the model is split with LangChain's
-token-aware splitter, every piece still mapping back to that paragraph, so
-nothing is ever silently truncated.
+A chunk is one paragraph, prefixed with its paper's title, its item and its
+heading for context. A proposer, seconder, vote or "Carried" line is embedded
+with the motion it belongs to: its prefix carries the item heading and the first
+sentence of the motion above it. The citation stays the procedural line itself
+(paragraph-exact), while a question such as "who seconded the precept increase?"
+finds it by the motion's words; the motion's own chunk is left as it is, so
+questions about the motion still cite the motion. A paragraph too long for the
+model is split with LangChain's token-aware splitter, every piece still mapping
+back to that paragraph, so nothing is ever silently truncated.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.types import Chunk, Paper
+from ingest.paragraphs import PARSER_VERSION
+from ingest.structure import is_procedural
+from ingest.types import Chunk, Paper, Paragraph
 
-CHUNKING_VERSION = "paragraph-v1"
+CHUNKING_VERSION = "paragraph-v2"
 SPLIT_OVERLAP_TOKENS = 32
 
 
 def chunking_signature(max_tokens: int) -> str:
     """What an index records about how its chunks were made."""
-    return f"{CHUNKING_VERSION};max_tokens={max_tokens};overlap={SPLIT_OVERLAP_TOKENS};prefix=title+heading"
+    return (
+        f"{CHUNKING_VERSION};parser={PARSER_VERSION};max_tokens={max_tokens};overlap={SPLIT_OVERLAP_TOKENS};"
+        "prefix=title+item+heading+motion"
+    )
 
 
-def context_prefix(title: str, heading: str | None) -> str:
+def context_prefix(title: str, heading: str | None, item: str | None = None, motion: str | None = None) -> str:
+    """"Title — item — heading — motion", leaving out any part already said."""
     parts = [title.strip()]
-    if heading and heading.strip() and heading.strip().lower() not in title.lower():
-        parts.append(heading.strip())
+    for extra in (item, heading, motion):
+        text = (extra or "").strip()
+        if text and all(text.lower() not in p.lower() for p in parts):
+            parts.append(text)
     return " — ".join(p for p in parts if p) + "\n"
+
+
+_FIRST_SENTENCE = re.compile(r"^(.{20,240}?[.!?;:])(?:\s|$)")
+
+
+def _first_sentence(text: str) -> str:
+    m = _FIRST_SENTENCE.match(text)
+    return m.group(1) if m else text[:240]
 
 
 def chunk_paper(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -> list[Chunk]:
@@ -38,11 +60,22 @@ def chunk_paper(paper: Paper, count_tokens: Callable[[str], int], max_tokens: in
 
 
 def _chunks(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -> Iterator[Chunk]:
+    motion: Paragraph | None = None  # the first paragraph under the current item and heading
     for para in paper.paragraphs:
         if para.kind == "heading":
             continue
-        prefix = context_prefix(paper.meta.title, para.heading)
-        if count_tokens(prefix) > max_tokens // 3:
+        procedural = is_procedural(para.text)
+        if motion is not None and (motion.item, motion.heading) != (para.item, para.heading):
+            motion = None
+        context = _first_sentence(motion.text) if procedural and motion is not None else None
+        if motion is None and not procedural:
+            motion = para
+        prefix = ""
+        for parts in ((para.heading, para.item, context), (para.heading, para.item, None), (para.heading, None, None)):
+            prefix = context_prefix(paper.meta.title, *parts)
+            if count_tokens(prefix) <= max_tokens // 3:
+                break
+        else:
             prefix = ""
         full = prefix + para.text
         if count_tokens(full) <= max_tokens:

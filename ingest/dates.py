@@ -23,28 +23,74 @@ MONTH_NUMBERS["sept"] = 9
 MONTH_PATTERN = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 """A regex alternation of every month name and abbreviation, longest first."""
 
-_DAY_MONTH_YEAR = re.compile(
-    rf"\b(\d{{1,2}})\s*(?:st|nd|rd|th)?\s*(?:of\s+)?({MONTH_PATTERN})\.?,?\s+(\d{{4}})\b", re.IGNORECASE
+_ORDINAL = r"(?:st|nd|rd|th)"
+_DATE_CANDIDATE = re.compile(
+    rf"""\b(?:
+        \d{{1,2}}\s*{_ORDINAL}?\s*(?:day\s+)?(?:of\s+)?(?:{MONTH_PATTERN})\.?,?\s*(?:\d{{4}}|'?\d{{2}}\b)
+      | (?:{MONTH_PATTERN})\.?\s+\d{{1,2}}{_ORDINAL}?,?\s+\d{{4}}
+      | \d{{4}}-\d{{1,2}}-\d{{1,2}}
+      | \d{{1,2}}[/.]\d{{1,2}}[/.](?:\d{{4}}|\d{{2}}\b)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
 )
-_MONTH_DAY_YEAR = re.compile(rf"\b({MONTH_PATTERN})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE)
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_SLASHED = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+"""Spans that look like a full date; `dateparser` decides whether each is one."""
+_GLUED_ORDINAL = re.compile(rf"(\d){_ORDINAL}(?=[a-z])", re.IGNORECASE)
+_DAY_OF = re.compile(r"\bday\s+of\b", re.IGNORECASE)
+_FILENAME_TOKEN = re.compile(rf"^(?:\d{{1,4}}|\d{{1,2}}{_ORDINAL}|{MONTH_PATTERN})$", re.IGNORECASE)
 _PARTIAL = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_COMPACT_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
 
 
-def find_date(text: str) -> str | None:
-    """The first full date in `text`, as ISO `YYYY-MM-DD`."""
+def parse_date(text: str, order: str = "DMY") -> str | None:
+    """One full date written any common way ("Tuesday, 5 November 2024",
+    "May 9, 2005", "8th day of April, 2024", "05/11/2018") as ISO `YYYY-MM-DD`;
+    None when it is not a real calendar day. Numeric dates read in `order`
+    (British day-first by default) unless only one reading is possible."""
+    import dateparser
+
+    cleaned = _DAY_OF.sub(" ", _GLUED_ORDINAL.sub(r"\1 ", text)).replace(",", " ")
+    parsed = dateparser.parse(
+        " ".join(cleaned.split()),
+        languages=["en"],
+        settings={"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order, "REQUIRE_PARTS": ["day", "month", "year"]},
+    )
+    return parsed.date().isoformat() if parsed else None
+
+
+def find_dates(text: str, order: str = "DMY") -> list[tuple[int, str]]:
+    """Every full date in `text` with its offset, in reading order."""
     found: list[tuple[int, str]] = []
-    for m in _DAY_MONTH_YEAR.finditer(text):
-        found.append((m.start(), iso_date(m.group(3), MONTH_NUMBERS[m.group(2).lower()], m.group(1))))
-    for m in _MONTH_DAY_YEAR.finditer(text):
-        found.append((m.start(), iso_date(m.group(3), MONTH_NUMBERS[m.group(1).lower()], m.group(2))))
-    for m in _ISO.finditer(text):
-        found.append((m.start(), iso_date(m.group(1), int(m.group(2)), m.group(3))))
-    for m in _SLASHED.finditer(text):
-        found.append((m.start(), iso_date(m.group(3), int(m.group(2)), m.group(1))))
-    valid = [(pos, iso) for pos, iso in found if iso]
-    return min(valid)[1] if valid else None
+    for m in _DATE_CANDIDATE.finditer(text):
+        iso = parse_date(m.group(0), order)
+        if iso:
+            found.append((m.start(), iso))
+    return found
+
+
+def find_date(text: str, order: str = "DMY") -> str | None:
+    """The first full date in `text`, as ISO `YYYY-MM-DD`."""
+    found = find_dates(text, order)
+    return found[0][1] if found else None
+
+
+def date_from_filename(name: str) -> str | None:
+    """A full date in a file name: "minutes_20230327", "2005_05_09_agenda",
+    "9th-Jan-2025", "21-05-14", "meeting-wednesday-8-april-2015-agenda"."""
+    stem = name.rsplit(".", 1)[0]
+    compact = _COMPACT_ISO.search(stem)
+    if compact:
+        compact_iso = iso_date(compact.group(1), int(compact.group(2)), compact.group(3))
+        if compact_iso:
+            return compact_iso
+    tokens = [t for t in re.split(r"[\s_.\-]+", stem) if t]
+    for i in range(len(tokens) - 2):
+        window = tokens[i : i + 3]
+        if all(_FILENAME_TOKEN.match(t) for t in window) and any(t.isdigit() for t in window):
+            order = "YMD" if len(window[0]) == 4 and window[0].isdigit() else "DMY"
+            iso = parse_date(" ".join(window), order)
+            if iso:
+                return iso
+    return None
 
 
 def iso_date(year: str | int, month: int, day: str | int) -> str:

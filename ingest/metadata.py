@@ -1,4 +1,5 @@
-"""Paper metadata: the sidecar wins, otherwise rules read it from the text.
+"""Paper metadata: the sidecar wins, otherwise it is read from the paper's
+title block (`header`), its file name and, for the kind of paper, its wording.
 
 A sidecar is `<paper file name>.meta.json` beside the paper, e.g.
 `minutes-2016-10-17.txt.meta.json`, holding any of `title`, `doc_type`,
@@ -11,7 +12,8 @@ import json
 import re
 from pathlib import Path
 
-from ingest.dates import find_date, is_partial_date
+from ingest import header as hdr
+from ingest.dates import date_from_filename, find_date, find_dates, is_partial_date, spoken_date
 from ingest.errors import LoadError
 from ingest.load import SIDECAR_SUFFIX
 from ingest.types import DOC_TYPES, PaperMeta, Paragraph
@@ -55,13 +57,15 @@ def read_sidecar(paper: Path) -> dict[str, str | None]:
 
 
 def build_meta(path: Path, paragraphs: list[Paragraph], sidecar: dict[str, str | None]) -> PaperMeta:
-    """Merge sidecar values over values inferred from the text."""
+    """Merge sidecar values over values inferred from the paper."""
+    header = hdr.read_header(paragraphs)
+    doc_type = sidecar.get("doc_type") or infer_doc_type(path, paragraphs, header)
+    council = hdr.council(header)
     inferred: dict[str, str | None] = {
-        "title": infer_title(path, paragraphs),
-        "doc_type": infer_doc_type(path, paragraphs),
-        "council": infer_council(paragraphs),
-        "body": infer_body(paragraphs),
-        "date": infer_date(paragraphs),
+        "doc_type": doc_type,
+        "council": council,
+        "body": hdr.body(header, sidecar.get("council") or council, doc_type),
+        "date": infer_date(path, paragraphs, header, doc_type),
     }
     values: dict[str, str | None] = {}
     origin: dict[str, str] = {}
@@ -72,6 +76,9 @@ def build_meta(path: Path, paragraphs: list[Paragraph], sidecar: dict[str, str |
             values[key], origin[key] = inferred[key], "inferred"
         else:
             values[key] = None
+    if not values["title"]:
+        values["title"] = compose_title(path, header, values)
+        origin["title"] = "inferred"
     return PaperMeta(
         title=values["title"] or path.stem,
         doc_type=values["doc_type"] or "report",
@@ -82,27 +89,63 @@ def build_meta(path: Path, paragraphs: list[Paragraph], sidecar: dict[str, str |
     )
 
 
-def infer_title(path: Path, paragraphs: list[Paragraph]) -> str:
-    """The first heading near the top, else the first short paragraph, else the
-    file name made readable."""
-    for p in paragraphs[:3]:
-        if p.kind == "heading" and 3 <= len(p.text) <= 150 and not p.text.endswith(":"):
-            return p.text
-    for p in paragraphs[:2]:
-        if len(p.text) <= 150 and not p.text.endswith((":", ".")):
-            return p.text
-    return re.sub(r"[_\-]+", " ", path.stem).strip().capitalize() or path.name
+_KIND_LABEL = {"minutes": "minutes", "agenda": "agenda", "motion": "motion", "report": "report",
+               "press_release": "press release"}
 
 
-def infer_doc_type(path: Path, paragraphs: list[Paragraph]) -> str:
-    """Rules checked in order of how distinctive the evidence is."""
-    name = path.stem.lower()
-    for word, doc_type in (
-        ("minutes", "minutes"), ("motion", "motion"), ("press", "press_release"),
-        ("news", "press_release"), ("agenda", "agenda"), ("report", "report"),
-    ):
-        if word in name:
+def compose_title(path: Path, header: hdr.Header, values: dict[str, str | None]) -> str:
+    """"Council — Body minutes, 5 November 2024": who, which body, what kind of
+    paper and when. Reports and press releases keep their own headline, since
+    that is what tells one from another."""
+    doc_type = values["doc_type"] or "report"
+    label = _KIND_LABEL.get(doc_type, doc_type)
+    own = _shorten(header.title or "")
+    when = spoken_date(values["date"]) if values["date"] else None
+    council, body = values["council"], values["body"]
+    if doc_type in ("minutes", "agenda"):
+        if body and body.lower() != "council":
+            what = f"{body} {label}"
+        else:
+            what = f"council meeting {label}" if body else label
+        if own and not _GENERIC_TITLE.search(own):
+            what = f"{what}: {own}"
+    else:
+        what = own or re.sub(r"[_\-]+", " ", path.stem).strip()
+        if label.split()[0] not in what.lower():
+            what = f"{what} ({label})"
+    title = f"{council} — {what}" if council else what[:1].upper() + what[1:]
+    if when and when not in title:
+        title = f"{title}, {when}"
+    return title
+
+
+_GENERIC_TITLE = re.compile(r"\b(minutes|agenda|meeting|council|summary|present)\b|^\W*$", re.I)
+
+
+def _shorten(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_FILENAME_KINDS = (
+    ("minutes", "minutes"), ("agenda", "agenda"), ("motion", "motion"), ("resolution", "motion"),
+    ("res", "motion"), ("press", "press_release"), ("news", "press_release"), ("media", "press_release"),
+    ("report", "report"),
+)
+
+
+def infer_doc_type(path: Path, paragraphs: list[Paragraph], header: hdr.Header | None = None) -> str:
+    """The file name's own word for it, else the title block's, else the wording
+    of the paper; a "notice" is a press release unless it carries an agenda."""
+    tokens = re.split(r"[^a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", path.stem).lower())
+    for word, doc_type in _FILENAME_KINDS:
+        if word in tokens:
             return doc_type
+    header = header or hdr.read_header(paragraphs)
+    announced = hdr.kind(header)
+    if announced:
+        return announced
+    if "notice" in tokens:
+        return "press_release"
     text = "\n".join(p.text for p in paragraphs)
     if re.search(r"^(Proposed|Seconded)( by)?\s*[:–-]", text, re.M | re.I) or re.search(
         r"^That this (House|Council)\b", text, re.M
@@ -112,8 +155,10 @@ def infer_doc_type(path: Path, paragraphs: list[Paragraph]) -> str:
         r"\b(Members (were|of the [\w -]+ were) (advised|informed)|The Cabinet considered)\b", text
     ):
         return "minutes"
-    if re.search(r"\b(Cllr|Councillor) [A-Z][a-z]+ [A-Z][a-z]+,? (said|added)\b", text) or re.search(
-        r"\bsaid: [“\"]", text
+    if (
+        re.search(r"\b(Cllr|Councillor|Mayor) [A-Z][a-z]+ [A-Z][a-z]+,? (said|added)\b", text)
+        or re.search(r"\bsaid: [“\"]", text)
+        or (len(re.findall(r"\bsaid\b", text)) >= 2 and len(re.findall(r"[“\"]", text)) >= 4)
     ):
         return "press_release"
     if re.search(r"\bapologies for absence\b", text, re.I) and re.search(
@@ -123,43 +168,16 @@ def infer_doc_type(path: Path, paragraphs: list[Paragraph]) -> str:
     return "report"
 
 
-def infer_date(paragraphs: list[Paragraph]) -> str | None:
-    """A date stated in the paper's opening lines (its meeting or publication
-    date). Dates deep in the body are events, not the paper's date."""
-    head = "\n".join(p.text for p in paragraphs[:3])
-    return find_date(head)
+_ADOPTED = re.compile(r"\b(?:adopted|passed|approved|signed)\b[^.\n]{0,60}$", re.I)
 
 
-_NOT_PLACES = {
-    "The", "This", "Our", "Extraordinary", "Full", "Annual", "County", "City", "Borough",
-    "District", "Parish", "Town", "Care", "Cross", "Each", "Every", "Whole", "Local", "In",
-}
-
-
-def infer_council(paragraphs: list[Paragraph]) -> str | None:
-    """"<Name> [Metropolitan Borough|County|City|Borough|District] Council" when the
-    paper names one."""
-    text = " ".join(p.text for p in paragraphs)
-    pattern = re.compile(
-        r"\b((?:[A-Z][a-z]+ ){1,3}?)((?:Metropolitan Borough|County|City|Borough|District) )?Council\b"
-    )
-    for m in pattern.finditer(text):
-        words = m.group(1).split()
-        if words and words[0] not in _NOT_PLACES and words[-1] not in _NOT_PLACES:
-            return f"{m.group(1)}{m.group(2) or ''}Council"
-    return None
-
-
-def infer_body(paragraphs: list[Paragraph]) -> str | None:
-    """The council body or committee the paper records."""
-    text = "\n".join(p.text for p in paragraphs)
-    if re.search(r"\bcouncil meeting\b", text, re.I):
-        return "Council"
-    if re.search(r"\bThe Cabinet (considered|agreed|noted|resolved)\b", text):
-        return "Cabinet"
-    names = re.findall(r"\b((?:[A-Z][a-z]+ ){1,4}(?:Sub-Committee|Committee))\b", text)
-    if names:
-        return max(names, key=lambda n: (len(n.split()), -text.find(n)))
-    if re.search(r"\bSub-Committee\b", text):
-        return "Sub-Committee"
-    return None
+def infer_date(path: Path, paragraphs: list[Paragraph], header: hdr.Header, doc_type: str) -> str | None:
+    """The meeting or issue date: for a resolution the date it was adopted; else
+    the first date in the title block; else a date in the file name. Dates deep
+    in the body are events, not the paper's date."""
+    if doc_type == "motion":
+        text = "\n".join(p.text for p in paragraphs)
+        for pos, iso in find_dates(text):
+            if _ADOPTED.search(text[max(0, pos - 80) : pos]):
+                return iso
+    return find_date(header.text) or date_from_filename(path.name)

@@ -1,40 +1,47 @@
 """Clean blocks and split them into paragraphs as a reader sees them.
 
 The paragraph is the product's unit of truth: answers cite it, the viewer shows
-it. A numbered motion clause, a bullet point, a "Resolved" item and a
-proposer/seconder line each stand alone. Ids are content-addressed, so editing
-one paragraph never changes another's id.
+it. Wrapped lines are rejoined (`reflow`); a numbered clause, a bullet point, a
+"Resolved" item and a proposer/seconder line each stand alone; an item number
+with its title heads the paragraphs beneath it (`structure`). Ids are
+content-addressed, so editing one paragraph never changes another's id.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ingest.reflow import clean_line, ends_sentence, join, should_join
+from ingest.structure import (
+    PAGE_NUMBER,
+    PROCEDURAL,
+    closes_motion,
+    is_bullet,
+    is_item_heading,
+    item_title,
+    opens_paragraph,
+)
 from ingest.types import Block, Paragraph
 
-# Lines that are web-page furniture rather than content of the paper.
+PARSER_VERSION = "layout-v2"
+"""How papers are cut into paragraphs. Part of the index's chunking signature:
+changing it changes paragraph ids, so an old index asks for `--rebuild`."""
+
+# Lines that are furniture rather than content: web-page links, page numbers, rules.
 _BOILERPLATE = re.compile(
     r"^(back to top|agenda item|agendas, meetings and minutes( - agenda item)?|"
-    r"supporting documents:?|print this page|skip to (main )?content)$",
-    re.IGNORECASE,
-)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_BULLET = re.compile(r"^[·•▪◦‣∙●○■□➢➤►✓\-\*–]\s+")
-_LIST_START = re.compile(
-    r"^(\(?\d{1,3}[.)]\s|\(\d{1,3}\)\s*|\([a-zA-Z]{1,4}\)\s*|[a-z][.)]\s|"
-    r"resolved\b|proposed( by)?\s*[:–-]|seconded( by)?\s*[:–-]|moved( by)?\s*[:–-])",
+    r"supporting documents:?|print this page|skip to (main )?content|[_=*·.\-–—\s]{3,})$",
     re.IGNORECASE,
 )
 _RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-]?$", re.IGNORECASE)
 """"RESOLVED: that" / "Resolved –": it introduces the resolution's items, which
 are the paragraphs a reader cites; the lead-in itself becomes their heading."""
-_TERMINAL = (".", "!", "?", ";")
-_CLOSERS = "\"'”’)]» "
+_LABEL_VALUE = re.compile(r"^[^:]{1,40}:\s*\S")
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -44,82 +51,118 @@ class _Para:
     page: int | None
 
 
-def clean_line(line: str) -> str:
-    """Normalise one line: unicode form, odd spaces, stray bullet glyphs."""
-    line = unicodedata.normalize("NFC", line)
-    line = _SPACES.sub(" ", line).strip()
-    return line
-
-
 def _is_heading_line(line: str, alone: bool) -> bool:
     """A short standalone line that introduces what follows."""
-    if len(line) > 120 or _LIST_START.match(line):
+    if len(line) > 120 or opens_paragraph(line) and not is_item_heading(line):
         return False
     words = line.split()
     if line.endswith((":", "–", "-")):
         return len(words) <= 6
-    if not alone:
+    if not alone or _LABEL_VALUE.match(line) or PROCEDURAL.match(line):
         return False
-    letters = [c for c in line if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(words) <= 15:
+    if _is_caps_title(line) and len(words) <= 15:
         return True
-    return len(words) <= 15 and not line.rstrip(_CLOSERS).endswith(_TERMINAL)
+    return len(words) <= 15 and not ends_sentence(line)
 
 
 def _is_caps_title(line: str) -> bool:
-    """An all-capitals line of a few words inside a block (PDF text has no blank
-    lines, so its headings arrive glued to the text around them)."""
+    """An all-capitals line of a few words (PDF text has no blank lines, so its
+    headings arrive glued to the text around them)."""
     letters = [c for c in line if c.isalpha()]
     words = line.split()
     return len(letters) >= 6 and 2 <= len(words) <= 15 and all(c.isupper() for c in letters)
 
 
-def _split_block(block: Block) -> list[_Para]:
-    """One block → paragraphs. Bullets and list markers start a new paragraph;
-    a block of long lines is one paragraph per line (unwrapped text), while a
-    block of short lines is hard-wrapped prose and is joined."""
-    lines = [clean_line(ln) for ln in block.text.split("\n")]
-    lines = [ln for ln in lines if ln and not _BOILERPLATE.match(ln)]
-    if not lines:
+def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
+    """One block → paragraphs: lines are rejoined where the sentence runs on,
+    and split where a bullet, numbered clause, item or vote line starts."""
+    raw = block.text.split("\n")
+    fills: list[float | None] = list(block.fills) if len(block.fills) == len(raw) else [None] * len(raw)
+    pairs = [(clean_line(ln), f) for ln, f in zip(raw, fills, strict=True)]
+    pairs = [(ln, f) for ln, f in pairs if ln and not _BOILERPLATE.match(ln) and not PAGE_NUMBER.match(ln)]
+    if not pairs:
         return []
-    if block.kind in ("heading", "table"):
-        return [_Para(" ".join(lines), block.kind, block.page)]
-    long_lines = sum(len(ln) >= 90 for ln in lines) >= max(1, len(lines) // 2)
+    if block.kind == "table":
+        return [_Para(" ".join(ln for ln, _ in pairs), block.kind, block.page)]
+    if block.kind == "heading":
+        # A section title set over an item heading ("NEW BUSINESS" / "1. Type IV
+        # Hearing …") is two headings: the item must stay findable on its own.
+        heads: list[list[str]] = []
+        for line, _ in pairs:
+            if not heads or (item_title(line) and not line[:1].islower()):
+                heads.append([line])
+            else:
+                heads[-1].append(line)
+        return [_Para(" ".join(h), "heading", block.page) for h in heads]
+    laid_out = block.page is not None  # a PDF page: headings come from its fonts, not from guesses
     out: list[_Para] = []
-    current: list[str] = []
+    current = ""
     current_kind = block.kind
+    last_fill: float | None = None
 
     def flush() -> None:
         nonlocal current, current_kind
         if current:
-            out.append(_Para(" ".join(current), current_kind, block.page))
-        current, current_kind = [], block.kind
+            out.append(_Para(current, current_kind, block.page))
+        current, current_kind = "", block.kind
 
-    for line in lines:
-        bullet = _BULLET.match(line)
+    for index, (line, fill) in enumerate(pairs):
+        bullet = is_bullet(line)
+        runs_on = index + 1 < len(pairs) and pairs[index + 1][0][:1].islower()
+        if current and not bullet and (should_join(current, line, last_fill) or closes_motion(current, line)):
+            current = join(current, line, vocabulary)
+            last_fill = fill
+            continue
+        flush()
+        last_fill = fill
         if bullet:
-            flush()
-            current, current_kind = [line[bullet.end():].strip()], "list_item"
-            continue
-        if _RESOLUTION_LEAD_IN.match(line):
-            flush()
+            current, current_kind = line[bullet.end():].strip(), "list_item"
+        elif _RESOLUTION_LEAD_IN.match(line):
             out.append(_Para(line, "heading", block.page))
-            continue
-        if _LIST_START.match(line):
-            flush()
-            current, current_kind = [line], "list_item"
-            continue
-        if block.kind == "text" and (
-            (len(lines) == 1 and _is_heading_line(line, alone=True)) or (len(lines) > 1 and _is_caps_title(line))
+        elif is_item_heading(line) and not runs_on:
+            out.append(_Para(line, "heading", block.page))
+        elif opens_paragraph(line):
+            current, current_kind = line, "list_item"
+        elif block.kind == "text" and (
+            (len(pairs) == 1 and not laid_out and _is_heading_line(line, alone=True))
+            or (len(pairs) > 1 and _is_caps_title(line))
+            or (len(pairs) > 1 and not laid_out and not runs_on and _is_heading_line(line, alone=False))
         ):
-            flush()
             out.append(_Para(line, "heading", block.page))
-            continue
-        if current and (long_lines or _is_heading_line(current[-1], alone=False)):
-            flush()
-        current.append(line)
+        else:
+            current = line
     flush()
     return [p for p in out if p.text]
+
+
+def _join_across_blocks(parts: list[_Para]) -> list[_Para]:
+    """A sentence cut by a page break or a stray blank line runs on into the next
+    block when that block starts in lower case."""
+    out: list[_Para] = []
+    for part in parts:
+        prev = out[-1] if out else None
+        if (
+            prev is not None and part.kind == "text" and part.text[:1].islower() and not ends_sentence(prev.text)
+            and (prev.kind in ("text", "list_item") or (prev.kind == "heading" and not prev.text.endswith(":")))
+        ):
+            kind = "text" if prev.kind == "heading" else prev.kind
+            out[-1] = replace(prev, text=f"{prev.text} {part.text}", kind=kind)
+        else:
+            out.append(part)
+    return out
+
+
+def _agenda_lines(parts: list[_Para]) -> list[_Para]:
+    """An item heading with nothing beneath it before the next item (an agenda
+    line) is content, not a heading: it is what a reader cites."""
+    out = list(parts)
+    for i, part in enumerate(parts):
+        if part.kind != "heading" or not is_item_heading(part.text):
+            continue
+        following = parts[i + 1] if i + 1 < len(parts) else None
+        if following is None or (following.kind == "heading" and is_item_heading(following.text)):
+            out[i] = replace(part, kind="list_item")
+    return out
 
 
 def paragraph_id(doc_id: str, text: str, occurrence: int) -> str:
@@ -132,15 +175,19 @@ def paragraph_id(doc_id: str, text: str, occurrence: int) -> str:
 def segment(doc_id: str, blocks: Iterable[Block]) -> tuple[str, list[Paragraph]]:
     """Return the paper's normalised text and its paragraphs with offsets into it.
 
-    Paragraphs are joined by a blank line in the normalised text, and each
-    paragraph records the nearest heading above it.
+    Paragraphs are joined by a blank line in the normalised text; each records
+    the nearest heading above it and the item it belongs to.
     """
+    blocks = list(blocks)
+    vocabulary = {w.lower() for b in blocks for w in _WORD.findall(b.text)}
     parts: list[_Para] = []
     for block in blocks:
-        parts.extend(_split_block(block))
+        parts.extend(_split_block(block, vocabulary))
+    parts = _agenda_lines(_join_across_blocks(parts))
     paragraphs: list[Paragraph] = []
     seen: Counter[str] = Counter()
     heading: str | None = None
+    item: str | None = None
     pieces: list[str] = []
     offset = 0
     for number, part in enumerate(parts, start=1):
@@ -152,6 +199,9 @@ def segment(doc_id: str, blocks: Iterable[Block]) -> tuple[str, list[Paragraph]]
         offset = end
         occurrence = seen[part.text]
         seen[part.text] += 1
+        opened = item_title(part.text)
+        if opened:
+            item = opened.rstrip(":–- ").strip()
         paragraphs.append(
             Paragraph(
                 id=paragraph_id(doc_id, part.text, occurrence),
@@ -163,8 +213,11 @@ def segment(doc_id: str, blocks: Iterable[Block]) -> tuple[str, list[Paragraph]]
                 kind=part.kind,
                 heading=None if part.kind == "heading" else heading,
                 page=part.page,
+                item=item,
             )
         )
         if part.kind == "heading":
             heading = part.text.rstrip(":–- ").strip() or heading
+        elif opened:
+            heading = item
     return "".join(pieces), paragraphs

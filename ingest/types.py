@@ -18,11 +18,15 @@ class Block:
     element, a DOCX paragraph or table row), before paragraph segmentation.
 
     `kind` is "text", "heading", "list_item" or "table"; `page` is 1-based for PDFs.
+    `fills` says, per line of `text`, how far across its column the line runs
+    (0-1), when the format knows it (laid-out PDF pages, hard-wrapped text): a
+    short line ending a sentence ends a paragraph, a full one was wrapped.
     """
 
     text: str
     kind: str = "text"
     page: int | None = None
+    fills: tuple[float, ...] = ()
 
 
 @dataclass
@@ -56,6 +60,9 @@ class Paragraph:
     kind: str = "text"
     heading: str | None = None
     page: int | None = None
+    item: str | None = None
+    """The agenda or minute item heading this paragraph sits under ("5. Precept");
+    `heading` keeps the nearest heading, which may be a sub-heading inside the item."""
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,32 @@ def test_markdown_headings_and_links(tmp_path: Path) -> None:
         ("text", "Council notes the report."),
         ("list_item", "keep branches open"),
     ]
+
+
+def test_html_page_furniture_is_dropped_and_the_article_kept(tmp_path: Path) -> None:
+    path = tmp_path / "minutes.html"
+    path.write_text(
+        "<html><body><header><p>Stoke Ferry, Norfolk, UK</p></header><nav><a href='/'>Home</a></nav>"
+        "<article><h1>Wretton Parish Council minutes</h1><p>Present: Cllr D Llewellyn - Chairman</p>"
+        "<p>1. Apologies for Absence accepted from:<br />Cllr L Peake</p></article>"
+        "<aside><p>Recent posts</p></aside><footer><p>Copyright 2009</p></footer></body></html>",
+        encoding="utf-8",
+    )
+    got = texts(path)
+    assert got[0] == "Wretton Parish Council minutes"
+    assert "Cllr L Peake" in " ".join(got)
+    for furniture in ("Home", "Recent posts", "Copyright 2009", "Stoke Ferry, Norfolk, UK"):
+        assert furniture not in " ".join(got)
+
+
+def test_html_saved_as_text_is_read_as_html(tmp_path: Path) -> None:
+    path = tmp_path / "minutes_20210329.txt"
+    path.write_text(
+        "Minutes of a meeting held on Monday 29th March 2021.<br /><br />3049.Apologies for absence:   None."
+        "<br /><br />3052.Financial Report:  BMM A/C &pound;5,642.54.<br /><br />3053.Accounts for payment:-"
+        "<br />Merlin Waste - &pound;43.33<br />Approved for payment.",
+        encoding="utf-8",
+    )
+    got = texts(path)
+    assert "3052.Financial Report: BMM A/C £5,642.54." in got
+    assert "Merlin Waste - £43.33" in got and not [t for t in got if "<br" in t or "&pound;" in t]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.chunk import chunk_paper, chunking_signature
 from ingest.load import load_blocks
-from ingest.paragraphs import segment
-from ingest.types import Block
+from ingest.paragraphs import PARSER_VERSION, segment
+from ingest.types import Block, Paper, PaperMeta
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -82,3 +83,67 @@ def test_ids_survive_an_edit_elsewhere() -> None:
 def test_repeated_text_gets_distinct_ids() -> None:
     _, paragraphs = segment("doc", [Block("Agreed."), Block("Agreed.")])
     assert paragraphs[0].id != paragraphs[1].id
+
+
+def test_proposer_line_is_embedded_with_its_motion() -> None:
+    """The seconder's chunk carries the motion's opening words; the citation is
+    still the seconder line itself."""
+    name = "wirral-council-2016-10-17-motion-ofsted-inspection-report.txt"
+    text, paragraphs = seed(name)
+    paper = Paper(doc_id=name, path=name, content_hash="x", meta=PaperMeta(title="Motion"), text=text,
+                  paragraphs=paragraphs)
+    chunks = {c.paragraph_ids[0]: c for c in chunk_paper(paper, lambda s: len(s.split()), 256)}
+    seconder = next(p for p in paragraphs if p.text == "Seconded: Councillor Tony Smith")
+    clause = next(p for p in paragraphs if p.text.startswith("1. Council accepts OFSTED"))
+    chunk = chunks[seconder.id]
+    assert chunk.paragraph_ids == (seconder.id,)
+    assert chunk.text.endswith("\nSeconded: Councillor Tony Smith")
+    assert "1. Council accepts OFSTED's report" in chunk.text
+    assert "Seconded" not in chunks[clause.id].text, "the motion's own chunk is left as it is"
+
+
+def test_parser_version_is_part_of_the_chunking_signature() -> None:
+    assert f"parser={PARSER_VERSION}" in chunking_signature(256)
+
+
+def test_sentence_cut_by_a_blank_line_runs_on() -> None:
+    _, paragraphs = segment("doc", [Block("The Clerk reported that she had received"),
+                                    Block("information from North Yorkshire Council.")])
+    assert [p.text for p in paragraphs] == [
+        "The Clerk reported that she had received information from North Yorkshire Council."
+    ]
+
+
+def test_hyphenation_is_undone_with_the_paper_s_own_words() -> None:
+    lines = "The organ-\nisation agreed the part-\nexchange. The organisation met again."
+    _, paragraphs = segment("doc", [Block(lines, page=1, fills=(1.0, 1.0, 0.5))])
+    assert paragraphs[0].text == "The organisation agreed the part-exchange. The organisation met again."
+
+
+def test_vote_labels_never_become_headings() -> None:
+    _, paragraphs = segment("doc", [Block("Abstain (2)"), Block("Carried"), Block("Budget amendment")])
+    kinds = {p.text: p.kind for p in paragraphs}
+    assert kinds["Abstain (2)"] != "heading" and kinds["Carried"] != "heading"
+    assert kinds["Budget amendment"] == "heading"
+
+
+def test_item_numbers_head_their_items_and_sub_items_stay_beneath() -> None:
+    blocks = [
+        Block("112. Budget Monitoring (Item 7)"),
+        Block("The Director reported a forecast overspend of £1.2m."),
+        Block("(a) Children's services\n1.4 Adult social care"),
+        Block("Item 5 – Libraries"),
+        Block("Members discussed the branch review."),
+        Block("Minute 12/24 Planning"),
+        Block("1/16 Public Comments / Questions"),
+        Block("Residents asked about the bus shelter."),
+    ]
+    _, paragraphs = segment("doc", blocks)
+    by_text = {p.text: p for p in paragraphs}
+    assert by_text["112. Budget Monitoring (Item 7)"].kind == "heading"
+    sub = by_text["(a) Children's services"]
+    assert (sub.kind, sub.item) == ("list_item", "112. Budget Monitoring (Item 7)")
+    assert by_text["1.4 Adult social care"].item == "112. Budget Monitoring (Item 7)"
+    assert by_text["Members discussed the branch review."].item == "Item 5 – Libraries"
+    assert by_text["Minute 12/24 Planning"].kind == "list_item", "an item with nothing under it is content"
+    assert by_text["Residents asked about the bus shelter."].item == "1/16 Public Comments / Questions"

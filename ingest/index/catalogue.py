@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     number INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    kind TEXT NOT NULL, heading TEXT, page INTEGER
+    kind TEXT NOT NULL, heading TEXT, page INTEGER, item TEXT
 );
 CREATE INDEX IF NOT EXISTS paragraphs_doc ON paragraphs(doc_id, number);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
 
-_PARA_COLUMNS = 'p.id, p.doc_id, p.number, p.text, p.start, p."end", p.kind, p.heading, p.page'
+_PARA_COLUMNS = 'p.id, p.doc_id, p.number, p.text, p.start, p."end", p.kind, p.heading, p.page, p.item'
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class Catalogue:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(_SCHEMA)
+        _migrate(db)
         db.execute("SELECT COUNT(*) FROM documents").fetchone()
         return db
 
@@ -241,9 +242,12 @@ class Catalogue:
             ),
         )
         db.executemany(
-            'INSERT INTO paragraphs (id, doc_id, number, text, start, "end", kind, heading, page)'
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            [(p.id, p.doc_id, p.number, p.text, p.start, p.end, p.kind, p.heading, p.page) for p in paper.paragraphs],
+            'INSERT INTO paragraphs (id, doc_id, number, text, start, "end", kind, heading, page, item)'
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (p.id, p.doc_id, p.number, p.text, p.start, p.end, p.kind, p.heading, p.page, p.item)
+                for p in paper.paragraphs
+            ],
         )
         db.executemany(
             "INSERT INTO chunks VALUES (?,?,?)", [(c.id, paper.doc_id, ",".join(c.paragraph_ids)) for c in chunks]
@@ -279,8 +283,15 @@ def _batches(ids: list[str]) -> Iterator[list[str]]:
         yield ids[start : start + SQL_BATCH]
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Add the columns a catalogue made by an older version lacks."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(paragraphs)")}
+    if "item" not in columns:
+        db.execute("ALTER TABLE paragraphs ADD COLUMN item TEXT")
+
+
 def _paragraph(row: Sequence[Any]) -> Paragraph:
     return Paragraph(
         id=row[0], doc_id=row[1], number=row[2], text=row[3], start=row[4], end=row[5],
-        kind=row[6], heading=row[7], page=row[8],
+        kind=row[6], heading=row[7], page=row[8], item=row[9],
     )

@@ -15,7 +15,6 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from ingest.dates import date_bounds
 from ingest.errors import IndexUnreadableError, ReadOnlyIndexError, StoreMismatchError
 from ingest.index.catalogue import Catalogue, StoredDocument
 from ingest.index.filters import Filters
+from ingest.index.integrity import Integrity
 from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
 from ingest.index.lexical import LexicalIndex
 from ingest.index.vectors import VectorIndex
@@ -31,38 +31,6 @@ from ingest.index.writelock import WRITE_LOCK, WriteLock
 from ingest.types import Chunk, Paper, Paragraph
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Integrity:
-    """How the three parts of the index agree. Each field lists what is wrong."""
-
-    missing_vectors: frozenset[str] = frozenset()
-    """Chunks the catalogue lists that have no vector."""
-    orphan_vectors: frozenset[str] = frozenset()
-    """Vectors the catalogue does not list."""
-    dangling_chunks: frozenset[str] = frozenset()
-    """Chunks that point at paragraphs the catalogue does not hold."""
-    lexical_stale: bool = False
-    """The saved lexical index does not cover exactly the catalogue's paragraphs."""
-
-    @property
-    def ok(self) -> bool:
-        return not (self.missing_vectors or self.orphan_vectors or self.dangling_chunks or self.lexical_stale)
-
-    def problems(self) -> list[str]:
-        """One sentence per kind of mismatch, for the CLI and the app."""
-        repair, rebuild = "run: python -m ingest --repair", "run: python -m ingest --rebuild"
-        out: list[str] = []
-        if self.missing_vectors:
-            out.append(f"{len(self.missing_vectors)} catalogue chunks have no vector; {repair}")
-        if self.orphan_vectors:
-            out.append(f"{len(self.orphan_vectors)} vectors belong to no catalogued paper; {repair}")
-        if self.dangling_chunks:
-            out.append(f"{len(self.dangling_chunks)} chunks point at missing paragraphs; {rebuild}")
-        if self.lexical_stale:
-            out.append(f"the keyword index does not match the catalogue; {repair}")
-        return out
 
 
 class PaperStore:

@@ -1,0 +1,1 @@
+"""One reader per file format; each turns a paper's bytes into `Block`s."""

@@ -1,0 +1,78 @@
+"""HTML → blocks: the article, not the page around it.
+
+Scripts and styles go first; then the page's own furniture (navigation, site
+header, footer, sidebars, forms). When the page has an `article` or `main`
+element, only that is read. Block elements become blocks, `<br>` a line break
+(so line-per-item minutes keep their lines), table rows one readable line each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ingest.types import Block
+
+_DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "head", "nav", "form",
+         "button", "aside", "footer")
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_BLOCKS = _HEADINGS | {
+    "p", "li", "dt", "dd", "blockquote", "pre", "address", "figcaption", "caption", "tr",
+    "div", "section", "article", "main", "td", "th", "header",
+}
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?)])")
+HTML_FRAGMENTS = re.compile(r"<br\s*/?>|</?p>|&(?:pound|amp|nbsp|quot|#\d+);", re.IGNORECASE)
+"""Markup in a file saved as plain text: it is read as HTML."""
+
+
+def read_html(markup: str) -> Iterator[Block]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup.find_all(_DROP):
+        tag.decompose()
+    articles = soup.find_all("article")
+    root = articles[0] if len(articles) == 1 else soup.find("main") or soup.body or soup
+    if root is soup.body:
+        for tag in root.find_all("header"):
+            tag.decompose()
+    for br in root.find_all("br"):
+        br.replace_with("\n")
+    yield from _walk(root)
+
+
+def _squash(text: str) -> str:
+    """Collapse the spaces `get_text(" ")` puts between inline elements; line
+    breaks from `<br>` stay."""
+    lines = (_SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(line.split())) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _walk(node: object) -> Iterator[Block]:
+    from bs4 import NavigableString, Tag
+
+    assert isinstance(node, Tag)
+    inline: list[str] = []
+    for child in node.children:
+        if isinstance(child, Tag) and child.name in _BLOCKS:
+            if "".join(inline).strip():
+                yield Block(text=_squash("".join(inline)))
+            inline = []
+            if child.name == "tr":
+                cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["td", "th"])]
+                yield Block(text=" | ".join(c for c in cells if c), kind="table")
+            elif child.find(_BLOCKS):
+                yield from _walk(child)
+            else:
+                text = _squash(child.get_text(" "))
+                kind = "heading" if child.name in _HEADINGS else "list_item" if child.name == "li" else "text"
+                yield Block(text=text, kind=kind)
+        elif isinstance(child, Tag):
+            if child.find(_BLOCKS):
+                yield from _walk(child)
+            else:
+                inline.append(child.get_text(" "))
+        elif isinstance(child, NavigableString):
+            inline.append(str(child))
+    if "".join(inline).strip():
+        yield Block(text=_squash("".join(inline)))

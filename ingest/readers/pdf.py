@@ -1,0 +1,267 @@
+"""PDF pages → blocks, read the way a person reads the page.
+
+Word positions and fonts (pdfplumber) rather than the text stream: the gap
+between lines separates paragraphs, a bold or larger line standing alone is a
+heading, a gutter down the middle means two columns read left then right, a
+ruled table becomes one row per block, and lines that repeat in the top or bottom
+band of most pages (running headers, footers, page numbers) are dropped. Each
+line carries how far across its column it runs, so `reflow` can tell a wrapped
+line from a paragraph's last line.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import LoadError
+from ingest.readers.tables import table_rows
+from ingest.reflow import ends_sentence
+from ingest.structure import PAGE_NUMBER, URL_ONLY
+from ingest.types import Block
+
+logger = logging.getLogger(__name__)
+
+BAND = 0.1
+"""Top and bottom share of the page where running headers and footers live."""
+
+
+@dataclass
+class _Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    column: int = 0
+
+
+def read_pdf(path: Path, raw: bytes) -> Iterator[Block]:
+    """Blocks of every page, in reading order, with their page numbers."""
+    _refuse_encrypted(path, raw)
+    import pdfplumber
+
+    for name in ("pdfminer", "pypdf"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        with pdfplumber.open(io.BytesIO(raw)) as pdf:
+            pages = [_read_page(page) for page in pdf.pages]
+            height = [float(page.height) for page in pdf.pages]
+    except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pdfminer
+        raise LoadError(str(path), f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    if not any(items for items in pages):
+        raise LoadError(str(path), "PDF has no extractable text (scanned image?)")
+    furniture = _running_furniture(pages, height)
+    kept_once: set[str] = set()
+    for number, items in enumerate(pages, start=1):
+        lines: list[_Line | Block] = []
+        for item in items:
+            if isinstance(item, _Line):
+                key = _furniture_key(item.text)
+                in_band = _in_band(item, height[number - 1])
+                if in_band and (key in furniture or PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text)):
+                    if PAGE_NUMBER.match(item.text) or URL_ONLY.match(item.text) or key in kept_once:
+                        continue
+                    kept_once.add(key)  # a running title is content once: the paper's own title block
+            lines.append(item)
+        yield from _blocks(lines, number)
+
+
+def _refuse_encrypted(path: Path, raw: bytes) -> None:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError(str(path), "encrypted PDF: a password is required")
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged files
+        raise LoadError(str(path), f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_page(page: Any) -> list[_Line | Block]:
+    """A page's lines and table rows in reading order."""
+    tables = [t for t in page.find_tables() if _is_table(t.extract())]
+    boxes = [t.bbox for t in tables]
+    words = [
+        w for w in page.extract_words(x_tolerance=1.5, extra_attrs=["size", "fontname"])
+        if not any(_inside(w, box) for box in boxes)
+    ]
+    placed: list[tuple[float, int, _Line | Block]] = []
+    for table in tables:
+        rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
+        for i, text in enumerate(table_rows(rows)):
+            placed.append((table.bbox[1] + i * 0.01, 0, Block(text=text, kind="table")))
+    for order, column in enumerate(_columns(_rows(words), float(page.width))):
+        for line in column:
+            placed.append((line.top if order == 0 else 10_000 * order + line.top, order, line))
+    placed.sort(key=lambda t: (t[0], t[1]))
+    return [item for _, _, item in placed]
+
+
+def _is_table(rows: list[list[str | None]]) -> bool:
+    """A ruled grid of short cells; a box drawn round a page of prose is not one."""
+    cells = [c for row in rows for c in row if c]
+    if len(rows) < 2 or max(len(r) for r in rows) < 2 or not cells:
+        return False
+    return sum(len(c) for c in cells) / len(cells) <= 250
+
+
+def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    mid_x, mid_y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return x0 <= mid_x <= x1 and top <= mid_y <= bottom
+
+
+def _rows(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Words grouped into visual rows by their vertical position."""
+    rows: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if rows and abs(rows[-1][0]["top"] - word["top"]) <= max(2.0, 0.35 * word["size"]):
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    return [sorted(row, key=lambda w: w["x0"]) for row in rows]
+
+
+def _columns(rows: list[list[dict[str, Any]]], width: float) -> list[list[_Line]]:
+    """One list of lines per column: two when a gutter runs down the middle of
+    the page (no word crosses it on most rows, text on both sides), else one."""
+    gutter = _gutter(rows, width)
+    if gutter is None:
+        return [[_line(row) for row in rows]]
+    left: list[_Line] = []
+    right: list[_Line] = []
+    for row in rows:
+        if any(w["x0"] < gutter < w["x1"] for w in row):
+            left.append(_line(row))  # a heading across both columns
+            continue
+        lhs = [w for w in row if w["x1"] <= gutter]
+        rhs = [w for w in row if w["x0"] >= gutter]
+        if lhs:
+            left.append(_line(lhs))
+        if rhs:
+            right.append(_line(rhs, column=1))
+    return [left, right]
+
+
+def _gutter(rows: list[list[dict[str, Any]]], width: float) -> float | None:
+    if len(rows) < 10:
+        return None
+    crossing = Counter[int]()
+    for row in rows:
+        for w in row:
+            for x in range(int(w["x0"]), int(w["x1"]) + 1):
+                crossing[x] += 1
+    best: tuple[int, int] = (0, 0)
+    run = 0
+    for x in range(int(width * 0.3), int(width * 0.7)):
+        run = run + 1 if crossing[x] <= 0.1 * len(rows) else 0
+        best = max(best, (run, x))
+    if best[0] < 8:
+        return None
+    gutter = best[1] - best[0] / 2
+    left = sum(1 for row in rows if row[0]["x1"] < gutter)
+    right = sum(1 for row in rows if row[-1]["x0"] > gutter)
+    prose = statistics.median(len(row) for row in rows) >= 4
+    return gutter if prose and left >= 5 and right >= 5 else None
+
+
+def _line(words: list[dict[str, Any]], column: int = 0) -> _Line:
+    bold_chars = sum(len(w["text"]) for w in words if re.search(r"bold|black|heavy", w["fontname"], re.I))
+    return _Line(
+        text=" ".join(w["text"] for w in words),
+        x0=min(w["x0"] for w in words),
+        x1=max(w["x1"] for w in words),
+        top=min(w["top"] for w in words),
+        bottom=max(w["bottom"] for w in words),
+        size=statistics.median(w["size"] for w in words),
+        bold=bold_chars >= 0.8 * sum(len(w["text"]) for w in words),
+        column=column,
+    )
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
+
+
+def _in_band(line: _Line, height: float) -> bool:
+    return line.bottom < height * BAND or line.top > height * (1 - BAND)
+
+
+def _running_furniture(pages: list[list[_Line | Block]], heights: list[float]) -> set[str]:
+    """Texts in the top or bottom band of at least two pages and 40% of them."""
+    if len(pages) < 2:
+        return set()
+    seen = Counter[str]()
+    for items, height in zip(pages, heights, strict=True):
+        seen.update({_furniture_key(i.text) for i in items if isinstance(i, _Line) and _in_band(i, height)})
+    return {key for key, n in seen.items() if n >= max(2, 0.4 * len(pages))}
+
+
+def _blocks(items: list[_Line | Block], page: int) -> Iterator[Block]:
+    """Lines → blocks: a new block where the gap above a line is wider than the
+    page's usual line gap, where the font size or weight changes, or after a short
+    line that ends a sentence."""
+    lines = [i for i in items if isinstance(i, _Line)]
+    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False) if 0 <= b.top - a.bottom < 3 * a.size]
+    usual = statistics.median(gaps) if gaps else 3.0
+    mostly_bold = sum(ln.bold for ln in lines) > 0.6 * max(1, len(lines))
+    margins = {
+        col: (min(ln.x0 for ln in lines if ln.column == col), _right_margin([ln for ln in lines if ln.column == col]))
+        for col in {ln.column for ln in lines}
+    }
+    current: list[_Line] = []
+
+    def flush() -> Iterator[Block]:
+        if current:
+            left, right = margins[current[0].column]
+            yield _block(current, page, left, right, heading=not mostly_bold and all(c.bold for c in current))
+        current.clear()
+
+    for item in items:
+        if isinstance(item, Block):
+            yield from flush()
+            yield Block(text=item.text, kind=item.kind, page=page)
+            continue
+        if current:
+            prev = current[-1]
+            gap = item.top - prev.bottom
+            new_size = abs(item.size - prev.size) > 0.12 * prev.size
+            new_weight = not mostly_bold and item.bold != prev.bold
+            short_end = ends_sentence(prev.text) and _fill(prev, *margins[prev.column]) < 0.8
+            new_column = item.column != prev.column
+            if gap > usual + 0.45 * prev.size or gap < -prev.size or new_size or new_weight or short_end or new_column:
+                yield from flush()
+        current.append(item)
+    yield from flush()
+
+
+def _right_margin(lines: list[_Line]) -> float:
+    """Where full lines end: a high percentile of line ends, ignoring outliers."""
+    ends = sorted(ln.x1 for ln in lines)
+    return ends[int(0.9 * (len(ends) - 1))] if ends else 1.0
+
+
+def _fill(line: _Line, left: float, right: float) -> float:
+    return max(0.0, min(1.0, (line.x1 - left) / max(1.0, right - left)))
+
+
+def _block(lines: list[_Line], page: int, left: float, right: float, heading: bool) -> Block:
+    text = "\n".join(ln.text for ln in lines)
+    words = len(text.split())
+    is_heading = heading and len(lines) <= 3 and words <= 20 and not text.rstrip().endswith(".")
+    return Block(
+        text=text, kind="heading" if is_heading else "text", page=page,
+        fills=tuple(round(_fill(ln, left, right), 2) for ln in lines),
+    )

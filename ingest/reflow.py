@@ -1,0 +1,76 @@
+"""Rejoin lines that the page wrapped, and only those.
+
+Whether two lines belong to one paragraph is read from the line itself: does
+the sentence continue (no closing punctuation, next line starts in lower case),
+how far across its column the line ran (a short line that ends a sentence ends
+its paragraph; a full one was wrapped), and does the next line open something
+new (a bullet, a numbered clause, a vote or proposer line). End-of-line
+hyphenation is undone using the paper's own vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ingest.structure import URL_ONLY, opens_paragraph
+
+FULL_LINE = 0.8
+"""A line running at least this far across its column was wrapped, not ended."""
+_TERMINAL = (".", "!", "?", ";", ":")
+_CLOSERS = "\"'”’)]» "
+_CONTINUES = re.compile(r"(?:[,–&/(-]|\b(?:and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was))$", re.I)
+_HYPHENATED = re.compile(r"([A-Za-z]{2,})-$")
+_SUFFIXES = ("tion", "sion", "ment", "ing", "ed", "ly", "ity", "ance", "ence", "ise", "ize", "ised", "ized",
+             "isation", "ization", "ness", "able", "ible", "al", "ial", "ous", "er", "ers", "ate", "ated")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_PRIVATE_BULLET = re.compile(r"^[\ue000-\uf8ff]\s*")
+_LIGATURE_GLYPHS = {"\u019f": "ti", "\u01a9": "tt", "\u01ab": "tti"}
+"""Glyphs some PDF fonts emit for the "ti", "tt" and "tti" ligatures."""
+_LIGATURE = re.compile(r"(?<=[a-z])[\u019f\u01a9\u01ab]|[\u019f\u01a9\u01ab](?=[a-z])")
+
+
+def clean_line(line: str) -> str:
+    """Normalise one line: compatibility forms (ligatures), odd spaces, symbol-font
+    bullets, and the ligature glyphs some PDF fonts produce."""
+    line = _LIGATURE.sub(lambda m: _LIGATURE_GLYPHS[m.group(0)], line)
+    line = unicodedata.normalize("NFKC", line)
+    line = _PRIVATE_BULLET.sub("• ", line)
+    return _SPACES.sub(" ", line).strip()
+
+
+def ends_sentence(text: str) -> bool:
+    return text.rstrip(_CLOSERS).endswith(_TERMINAL)
+
+
+def should_join(prev: str, nxt: str, fill: float | None) -> bool:
+    """Whether `nxt` continues the paragraph whose last line is `prev`; `fill` is
+    how far across the column `prev` ran, when the layout is known."""
+    if not prev or not nxt or opens_paragraph(nxt):
+        return False
+    if URL_ONLY.match(nxt):
+        return True  # a link on a line of its own belongs to the sentence that cites it
+    starts_lower = nxt[0].islower()
+    if _HYPHENATED.search(prev) and starts_lower:
+        return True
+    if ends_sentence(prev):
+        return fill is not None and fill >= FULL_LINE and not prev.rstrip().endswith(":")
+    if starts_lower:
+        return True
+    if fill is not None:
+        return fill >= 0.6 or bool(_CONTINUES.search(prev))
+    return bool(_CONTINUES.search(prev))
+
+
+def join(prev: str, nxt: str, vocabulary: set[str]) -> str:
+    """`prev` and `nxt` as one line, undoing a hyphen the typesetter added."""
+    hyphen = _HYPHENATED.search(prev)
+    if hyphen and nxt[:1].islower():
+        left = hyphen.group(1)
+        right = re.match(r"[A-Za-z]+", nxt)
+        word = (left + right.group(0)).lower() if right else ""
+        if word in vocabulary or (right and right.group(0).lower().startswith(_SUFFIXES) and
+                                  f"{left}-{right.group(0)}".lower() not in vocabulary):
+            return prev[:-1] + nxt
+        return prev + nxt
+    return f"{prev} {nxt}"
