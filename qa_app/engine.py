@@ -49,7 +49,7 @@ class QAEngine:
         resolver: QuestionResolver | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.embedder: Any = embedder or make_embedder(self.settings)
+        self.embedder: Any = embedder or make_embedder(self.settings, lean=True)
         self.store = store or open_store(self.settings, self.embedder.name)
         self.store.check_compatible()
         self.terms = TermStats(self.store)
