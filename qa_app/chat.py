@@ -111,7 +111,7 @@ class ChatSession:
         from qa_app.types import Turn
 
         try:
-            answer = self.engine.ask(question, history=self.history, filters=self.choice.filters, k=self.k)
+            answer = self.engine.ask(question, history=list(self.history), filters=self.choice.filters, k=self.k)
         except CouncilPapersError as exc:
             self._say(f"error: {exc}")
             return
