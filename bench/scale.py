@@ -146,7 +146,7 @@ def measure_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     me = [sys.executable, str(Path(__file__).resolve())]
     row: dict[str, Any] = {"target_paragraphs": size}
     if built:
-        row["written_papers"] = built.papers
+        row["papers_written"] = built.papers
     first = _last_json(run_step([*me, "_ingest", str(papers), str(store)])[1])
     second = _last_json(run_step([*me, "_ingest", str(papers), str(store)])[1])
     row["ingest"] = {**first, "papers_per_s": round(first["papers"] / first["seconds"], 2),

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from ingest.types import Chunk, Paper
 
 CHUNKING_VERSION = "paragraph-v1"
@@ -57,6 +55,8 @@ def _chunks(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -
 def split_long_text(text: str, count_tokens: Callable[[str], int], budget: int) -> list[str]:
     """Split on sentence and word boundaries into pieces of at most `budget`
     tokens each (as the embedding model counts them)."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter  # only ingestion needs LangChain
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=budget,
         chunk_overlap=min(SPLIT_OVERLAP_TOKENS, budget // 4),

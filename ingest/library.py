@@ -21,14 +21,15 @@ def make_embedder(settings: Settings, *, lean: bool = False) -> MiniLMEmbedder |
     """The embedder for `settings.embed_backend`.
 
     `lean=True` asks for the query path's embedder: for the ONNX backends it runs on
-    onnxruntime alone, so answering never imports torch; the torch backend has no
-    lean form and stays sentence-transformers.
+    onnxruntime alone, so answering never imports torch, and it starts loading at once
+    in the background (a question always needs it); the torch backend has no lean
+    form and stays sentence-transformers.
     """
     if lean and settings.embed_backend != "torch":
         from ingest.onnx_embedder import OnnxEmbedder
 
         return OnnxEmbedder(
-            settings.embed_backend, cache_dir=settings.model_cache, batch_size=settings.embed_batch_size
+            settings.embed_backend, cache_dir=settings.model_cache, batch_size=settings.embed_batch_size, preload=True
         )
     from ingest.embed import MiniLMEmbedder
 

@@ -52,12 +52,16 @@ class OnnxEmbedder:
     """all-MiniLM-L6-v2 from its ONNX export, without torch.
 
     `backend` is "onnx" (fp32) or "onnx-int8"; `cache_dir` is the export cache
-    (default: the per-user one). Loads lazily and thread-safely on first use.
+    (default: the per-user one). Loads lazily and thread-safely on first use, or at
+    once in a background thread with `preload=True`: a one-shot `ask` then loads the
+    model while the store opens, instead of after.
     """
 
     dimension = 384
 
-    def __init__(self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32, *, preload: bool = False
+    ) -> None:
         if backend not in ONNX_BACKENDS:
             raise ConfigError(f"the ONNX embedder's backend must be one of {', '.join(ONNX_BACKENDS)}; got {backend!r}")
         if batch_size <= 0:
@@ -68,6 +72,8 @@ class OnnxEmbedder:
         self.name = embedder_name(backend)
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        if preload:
+            threading.Thread(target=self._preload, name="load-query-embedder", daemon=True).start()
 
     @property
     def _parts(self) -> _Loaded:
@@ -80,6 +86,12 @@ class OnnxEmbedder:
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""
         _ = self._parts
+
+    def _preload(self) -> None:
+        try:
+            self.warm_up()
+        except Exception as exc:  # noqa: BLE001 - the first real use raises it again, to the caller
+            logger.warning("background loading of the embedding model failed: %s", exc)
 
     @property
     def max_tokens(self) -> int:

@@ -35,7 +35,9 @@ class RecordingEngine(QAEngine):
 
 
 @pytest.fixture()
-def engine(seed_store: PaperStore, seed_store_dir: Path, embedder: MiniLMEmbedder, settings: Settings) -> RecordingEngine:
+def engine(
+    seed_store: PaperStore, seed_store_dir: Path, embedder: MiniLMEmbedder, settings: Settings
+) -> RecordingEngine:
     local = settings.model_copy(update={"store_dir": seed_store_dir})
     recording = RecordingEngine(local, embedder=embedder, store=seed_store)
     recording.calls = []

@@ -1,0 +1,78 @@
+"""Cold `python -m qa_app ask` on the bundled corpus: wall time and the process's peak RSS.
+
+    python bench/cold_start.py [--store DIR] [--runs 5] [--question "…"]
+
+Without --store, the bundled corpus (corpus/) is ingested once into a temporary store.
+Each run is a fresh interpreter, as a user typing the command gets; the median run is
+reported beside the slowest and fastest, with what the process imported that the query
+path should never need. Numbers only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTION = "How much money did the council allocate to enable immediate changes in children's services?"
+HEAVY = ("torch", "transformers", "sentence_transformers")
+# Runs the CLI's main, then reports the modules it loaded (the CLI's own output stays first).
+_PROBE = (
+    "import sys\nfrom qa_app.__main__ import main\ncode = main(sys.argv[1:])\n"
+    f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\nsys.exit(code)\n"
+)
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
+
+
+def cold_ask(store: Path, question: str) -> tuple[float, float, dict[str, float], str]:
+    """One fresh process: wall seconds, peak RSS MB, the answer's stage timings, heavy modules seen."""
+    cmd = [sys.executable, "-c", _PROBE, "ask", question, "--store", str(store), "--json"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"ask failed:\n{out}")
+    answer_line, heavy_line = out.strip().splitlines()[-2:]
+    timings = json.loads(answer_line).get("timings_ms", {})
+    return wall, usage.ru_maxrss / 1024, timings, heavy_line.removeprefix("HEAVY=")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, help="an existing index (default: ingest corpus/ into a temp folder)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--question", default=QUESTION)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="cold-start-") as tmp:
+        store = args.store
+        if store is None:
+            store = Path(tmp) / "index"
+            subprocess.run([sys.executable, "-m", "ingest", str(REPO / "corpus"), "--store", str(store), "--json"],
+                           cwd=REPO, env=_env(), check=True, capture_output=True)
+        runs = [cold_ask(store, args.question) for _ in range(args.runs)]
+    walls = [r[0] for r in runs]
+    rss = [r[1] for r in runs]
+    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; {args.runs} cold runs of `ask --json`")
+    print(f"wall s: median {statistics.median(walls):.2f}  min {min(walls):.2f}  max {max(walls):.2f}")
+    print(f"peak RSS MB: median {statistics.median(rss):.0f}  max {max(rss):.0f}")
+    median_run = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+    print(f"median run's stages (ms): {median_run[2]}")
+    print(f"heavy modules imported: {sorted({r[3] for r in runs if r[3]}) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
