@@ -34,8 +34,10 @@ def _env() -> dict[str, str]:
     return {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
 
 
-def cold_ask(store: Path, question: str) -> tuple[float, float, dict[str, float], str]:
-    """One fresh process: wall seconds, peak RSS MB, the answer's stage timings, heavy modules seen."""
+def cold_ask(store: Path, question: str) -> tuple[float, float, float, dict[str, float], str]:
+    """One fresh process: wall seconds, CPU seconds, peak RSS MB, the answer's stage timings and
+    the heavy modules it imported. CPU time is what wall time would be on an idle machine
+    (a shared one inflates wall time with waiting)."""
     cmd = [sys.executable, "-c", _PROBE, "ask", question, "--store", str(store), "--json"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -47,7 +49,8 @@ def cold_ask(store: Path, question: str) -> tuple[float, float, dict[str, float]
         raise SystemExit(f"ask failed:\n{out}")
     answer_line, heavy_line = out.strip().splitlines()[-2:]
     timings = json.loads(answer_line).get("timings_ms", {})
-    return wall, usage.ru_maxrss / 1024, timings, heavy_line.removeprefix("HEAVY=")
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024, timings, heavy_line.removeprefix("HEAVY=")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,14 +66,13 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([sys.executable, "-m", "ingest", str(REPO / "corpus"), "--store", str(store), "--json"],
                            cwd=REPO, env=_env(), check=True, capture_output=True)
         runs = [cold_ask(store, args.question) for _ in range(args.runs)]
-    walls = [r[0] for r in runs]
-    rss = [r[1] for r in runs]
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; {args.runs} cold runs of `ask --json`")
-    print(f"wall s: median {statistics.median(walls):.2f}  min {min(walls):.2f}  max {max(walls):.2f}")
-    print(f"peak RSS MB: median {statistics.median(rss):.0f}  max {max(rss):.0f}")
+    for label, index in (("wall s", 0), ("CPU s", 1), ("peak RSS MB", 2)):
+        values = [r[index] for r in runs]
+        print(f"{label:<12} median {statistics.median(values):7.2f}  min {min(values):7.2f}  max {max(values):7.2f}")
     median_run = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
-    print(f"median run's stages (ms): {median_run[2]}")
-    print(f"heavy modules imported: {sorted({r[3] for r in runs if r[3]}) or 'none'}")
+    print(f"median run's stages (ms): {median_run[3]}")
+    print(f"heavy modules imported: {sorted({r[4] for r in runs if r[4]}) or 'none'}")
     return 0
 
 
