@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,14 +31,24 @@ _PROBE = (
 )
 
 
+@dataclass(frozen=True)
+class ColdRun:
+    """One fresh process. CPU time is what wall time would be on an idle machine (a shared
+    one inflates wall time with waiting)."""
+
+    wall_s: float
+    cpu_s: float
+    rss_mb: float
+    timings_ms: dict[str, float]
+    heavy: str
+
+
 def _env() -> dict[str, str]:
     return {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(REPO)}
 
 
-def cold_ask(store: Path, question: str) -> tuple[float, float, float, dict[str, float], str]:
-    """One fresh process: wall seconds, CPU seconds, peak RSS MB, the answer's stage timings and
-    the heavy modules it imported. CPU time is what wall time would be on an idle machine
-    (a shared one inflates wall time with waiting)."""
+def cold_ask(store: Path, question: str) -> ColdRun:
+    """`ask --json` in a fresh interpreter, measured from outside."""
     cmd = [sys.executable, "-c", _PROBE, "ask", question, "--store", str(store), "--json"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -50,7 +61,7 @@ def cold_ask(store: Path, question: str) -> tuple[float, float, float, dict[str,
     answer_line, heavy_line = out.strip().splitlines()[-2:]
     timings = json.loads(answer_line).get("timings_ms", {})
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss / 1024, timings, heavy_line.removeprefix("HEAVY=")
+    return ColdRun(wall, cpu, usage.ru_maxrss / 1024, timings, heavy_line.removeprefix("HEAVY="))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,12 +78,12 @@ def main(argv: list[str] | None = None) -> int:
                            cwd=REPO, env=_env(), check=True, capture_output=True)
         runs = [cold_ask(store, args.question) for _ in range(args.runs)]
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; {args.runs} cold runs of `ask --json`")
-    for label, index in (("wall s", 0), ("CPU s", 1), ("peak RSS MB", 2)):
-        values = [r[index] for r in runs]
+    for label, values in (("wall s", [r.wall_s for r in runs]), ("CPU s", [r.cpu_s for r in runs]),
+                          ("peak RSS MB", [r.rss_mb for r in runs])):
         print(f"{label:<12} median {statistics.median(values):7.2f}  min {min(values):7.2f}  max {max(values):7.2f}")
-    median_run = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
-    print(f"median run's stages (ms): {median_run[3]}")
-    print(f"heavy modules imported: {sorted({r[4] for r in runs if r[4]}) or 'none'}")
+    median_run = sorted(runs, key=lambda r: r.wall_s)[len(runs) // 2]
+    print(f"median run's stages (ms): {median_run.timings_ms}")
+    print(f"heavy modules imported: {sorted({r.heavy for r in runs if r.heavy}) or 'none'}")
     return 0
 
 
