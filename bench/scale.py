@@ -174,6 +174,9 @@ def _internal(argv: list[str]) -> int:
     else:
         result = baseline_step(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]))
     print(json.dumps(result))
+    # Also kept beside the size's papers, so a long run stopped part-way keeps what it measured.
+    with (Path(rest[0]).parent / "steps.jsonl").open("a", encoding="utf-8") as log:
+        log.write(json.dumps({"step": step, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), **result}) + "\n")
     return 0
 
 
