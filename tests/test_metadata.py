@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest.dates import date_bounds, find_date
 from ingest.errors import LoadError
 from ingest.load import load_blocks
-from ingest.metadata import build_meta, date_bounds, find_date, read_sidecar
+from ingest.metadata import build_meta, read_sidecar
 from ingest.paragraphs import segment
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
