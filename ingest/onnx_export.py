@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.errors import ConfigError
+from ingest.model import MODEL_NAME, packaged_model_path
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,6 @@ def ensure_onnx_model(
         SentenceTransformer(str(folder), backend="onnx", model_kwargs={"file_name": file_name})
     """
     if source is None:
-        from ingest.embed import MODEL_NAME, packaged_model_path
-
         source, label = packaged_model_path(), MODEL_NAME
     else:
         label = source.name

@@ -2,6 +2,7 @@
 
     python -m qa_app ask "QUESTION" [--store DIR] [--k N] [--type minutes] [--json]
     python -m qa_app ask --batch FILE.jsonl --json
+    python -m qa_app chat [--store DIR]
     python -m qa_app eval --questions FILE.jsonl [--store DIR] [--baseline] [--json]
     python -m qa_app eval --format squad2 FILE [--limit N]
     python -m qa_app eval --format qmsum FILE [--limit N] [--baseline]
@@ -21,6 +22,8 @@ from typing import Any, TextIO
 
 from ingest.errors import CouncilPapersError
 from ingest.types import DOC_TYPES
+from qa_app.chat import add_chat_parser
+from qa_app.cli_render import render_text
 from qa_app.users_cli import add_users_parser, run_users
 
 logger = logging.getLogger("qa_app")
@@ -55,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--date-to", help="only papers dated on or before YYYY[-MM[-DD]]")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per line with --batch)")
 
+    add_chat_parser(sub)
     ev = sub.add_parser("eval", help="measure retrieval, answers, citations and abstention on a question set")
     ev.add_argument("file", nargs="?", type=Path, help="question file (same as --questions)")
     ev.add_argument("--questions", type=Path, help="question file")
@@ -89,6 +93,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             return _ask(args, out)
         if args.command == "users":
             return run_users(args, out)
+        if args.command == "chat":
+            from qa_app.chat import run_chat
+
+            return run_chat(_engine(args.store), k=args.k, out=out)
         return _eval(args, out)
     except CouncilPapersError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -156,27 +164,6 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
         return 1 if failures else 0
     finally:
         engine.close()
-
-
-def render_text(answer: Any) -> str:
-    """A readable answer with its numbered sources (or the closest matches)."""
-    lines = [answer.answer, ""]
-    if answer.citations:
-        lines.append("Sources:")
-        for c in answer.citations:
-            src = c.source
-            lines.append(f"  [{c.n}] {src.title} ({src.doc_type}, {src.date or 'undated'}) — paragraph "
-                         f"{src.paragraph.number}, {src.path}")
-            lines.append(f"      “{c.quote}”")
-    elif answer.retrieved:
-        lines.append("Closest matches:")
-        for r in answer.retrieved:
-            snippet = r.paragraph.text if len(r.paragraph.text) <= 160 else r.paragraph.text[:157] + "…"
-            lines.append(f"  - {r.title} ({r.doc_type}, {r.date or 'undated'}) — paragraph {r.paragraph.number}: "
-                         f"{snippet}")
-    if answer.notice:
-        lines.append(f"({answer.notice})")
-    return "\n".join(lines).rstrip()
 
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:

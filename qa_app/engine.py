@@ -58,7 +58,7 @@ class QAEngine:
         resolver: QuestionResolver | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.embedder: Embedder = embedder or make_embedder(self.settings)
+        self.embedder: Embedder = embedder or make_embedder(self.settings, lean=True)
         self.store = store or open_store(self.settings, self.embedder)
         self.store.check_compatible()
         if missing := self.store.missing_vectors():

@@ -32,8 +32,8 @@ def engine(seed_store: PaperStore, seed_store_dir: Path, embedder: MiniLMEmbedde
 @pytest.fixture()
 def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
     """Entry points build their own engine; give them the test run's loaded model."""
-    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings: embedder)
-    monkeypatch.setattr("qa_app.eval.runner.make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings, **_kw: embedder)
+    monkeypatch.setattr("qa_app.eval.runner.make_embedder", lambda _settings, **_kw: embedder)
 
 
 def test_d01_answers_two_million_citing_the_motion(engine: QAEngine) -> None:

@@ -154,7 +154,7 @@ def test_sample_is_seeded_and_ordered() -> None:
 # ------------------------------------------------------------------ runs
 @pytest.fixture()
 def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    monkeypatch.setattr("qa_app.eval.runner.make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr("qa_app.eval.runner.make_embedder", lambda _settings, **_kw: embedder)
 
 
 def test_squad2_run_with_baseline(shared_model: None, tmp_path: Path) -> None:

