@@ -96,12 +96,8 @@ def contains_evidence(text: str, evidence: str) -> bool:
     if normalise(evidence) in normalise(text):
         return True
     ev, body = _alnum(evidence), _alnum(text)
-    if not ev:
-        return False
-    if ev in body:
-        return True
-    if len(ev) < 20:
-        return False
+    if not ev or ev in body or len(ev) < 20:
+        return bool(ev) and ev in body
     match = SequenceMatcher(None, ev, body, autojunk=False).find_longest_match(0, len(ev), 0, len(body))
     return match.size >= FUZZY_SHARE * len(ev)
 
@@ -190,9 +186,12 @@ def citation_support(results: Sequence[QuestionResult]) -> float | None:
 
 
 def citation_paper(results: Sequence[QuestionResult]) -> float | None:
-    """Share of answered, answerable questions with a known `source` where a
-    cited paragraph comes from that paper (base names compared)."""
-    judged = [r for r in results if r.answerable and r.source and not r.abstained and r.citations]
+    """Share of answered, answerable questions with a `source` where a cited
+    paragraph comes from that paper (base names compared). A source that no
+    retrieved paragraph of the run comes from is not in the library under that
+    name, so its question is not judged."""
+    known = {paper_name(h.paper) for r in results for h in r.retrieved}
+    judged = [r for r in results if r.answerable and r.source in known and not r.abstained and r.citations]
     if not judged:
         return None
     return sum(any(paper_name(c.paper) == r.source for c in r.citations) for r in judged) / len(judged)
@@ -294,5 +293,6 @@ def _at_threshold(r: QuestionResult, threshold: float) -> QuestionResult:
         id=r.id, question=r.question, answerable=r.answerable, answers=r.answers, evidence=r.evidence,
         gold_ids=r.gold_ids, retrieved=r.retrieved, answer="" if abstain else r.answer, abstained=abstain,
         citations=[] if abstain else r.citations, latency_ms=r.latency_ms, confidence=r.confidence,
-        kind=r.kind, source=r.source, closest=r.retrieved[:CLOSEST_MATCHES] if abstain and not r.abstained else r.closest,
+        kind=r.kind, source=r.source,
+        closest=r.retrieved[:CLOSEST_MATCHES] if abstain and not r.abstained else r.closest,
     )

@@ -17,8 +17,8 @@ from ingest.errors import ConfigError
 from ingest.library import MAX_TOKENS, make_embedder, open_store
 from qa_app.config import load_settings
 from qa_app.engine import QAEngine
-from qa_app.eval.corpus_store import build_store, paragraph_ids
 from qa_app.eval.breakdown import by_kind, chars_returned, gold_recall_equal_chars
+from qa_app.eval.corpus_store import build_store, paragraph_ids
 from qa_app.eval.datasets import EvalQuestion, load, sample, split_half
 from qa_app.eval.metrics import (
     CitedQuote,
