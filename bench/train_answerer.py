@@ -49,11 +49,11 @@ from ingest.library import MAX_TOKENS, make_embedder  # noqa: E402
 from ingest.pipeline import run as ingest_run  # noqa: E402
 from ingest.store import PaperStore  # noqa: E402
 from qa_app.answerers.extractive import ExtractiveAnswerer  # noqa: E402
-from qa_app.answerers.scorer import MODEL_PATH  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import EvalQuestion, load_council, load_squad2, sample, split_half  # noqa: E402
 from qa_app.eval.training import Example, collect  # noqa: E402
+from qa_app.models import MODEL_PATH  # noqa: E402
 
 logger = logging.getLogger("train_answerer")
 
@@ -84,21 +84,21 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
     """Every labelled example, per set."""
     work: Path = args.work_dir
     out: dict[str, list[Example]] = {}
-    council = _paper_store(work / "council", args.council_papers, embedder)
+    council = _paper_store(args.council_store or work / "council", args.council_papers, embedder)
     out.update(_examples(council, embedder, {"council_dev": load_council(args.council_questions).questions}, args.k))
     real = _paper_store(args.realcorpus_store or work / "realcorpus", args.realcorpus / "papers", embedder)
     questions = load_council(args.realcorpus / "questions.jsonl").questions
     halves = {f"realcorpus_{h}": split_half(questions, args.split, h) for h in ("tune", "held")}
     out.update(_examples(real, embedder, halves, args.k))
     squad = load_squad2(args.squad)
-    assert squad.documents is not None
+    documents = squad.documents or []
     evaluated = sample(squad.questions, args.squad_eval_limit, args.seed)
     chosen = {q.id for q in evaluated}
     rest = [q for q in squad.questions if q.id not in chosen]
-    store = build_store(squad.documents, embedder, work / "squad", chunking_signature(MAX_TOKENS))
+    store = build_store(documents, embedder, work / "squad", chunking_signature(MAX_TOKENS))
     squad_sets = {"squad_train": sample(rest, args.squad_train, args.seed),
                   "squad_held": sample(evaluated, args.squad_held, args.seed)}
-    out.update(_examples(store, embedder, squad_sets, args.k, paragraph_ids(squad.documents)))
+    out.update(_examples(store, embedder, squad_sets, args.k, paragraph_ids(documents)))
     return out
 
 
@@ -107,12 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--council-questions", type=Path, required=True, help="council dev JSONL")
     p.add_argument("--council-papers", type=Path, required=True, help="folder of the council dev papers")
     p.add_argument("--realcorpus", type=Path, required=True, help="REALCORPUS_DIR (papers/, questions.jsonl)")
+    p.add_argument("--council-store", type=Path, help="reuse (and update) this store of the council dev papers")
     p.add_argument("--realcorpus-store", type=Path, help="reuse (and update) this store of the real papers")
     p.add_argument("--split", type=Path, required=True, help="split file with tune_questions / held_questions")
     p.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 dev JSON")
-    p.add_argument("--squad-train", type=int, default=400, help="SQuAD questions to train on (default 400)")
+    p.add_argument("--squad-train", type=int, default=300, help="SQuAD questions to train on (default 300)")
     p.add_argument("--squad-eval-limit", type=int, default=1000, help="size of the SQuAD evaluation sample")
-    p.add_argument("--squad-held", type=int, default=300, help="SQuAD evaluation questions scored here")
+    p.add_argument("--squad-held", type=int, default=200, help="SQuAD evaluation questions scored here")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--k", type=int, default=10, help="paragraphs retrieved per question")
     p.add_argument("--target-false-abstention", type=float, default=0.10)
