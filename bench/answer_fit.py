@@ -12,7 +12,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from qa_app.answerers.decline import ABSTAIN_FEATURES, question_features
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
-from qa_app.answerers.features import FEATURES
+from qa_app.answerers.features import FEATURES, usable
 from qa_app.answerers.scorer import AnswererModels, LinearModel
 from qa_app.eval.metrics import (
     QuestionResult,
@@ -52,8 +52,8 @@ def fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ..
 def _sentence_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xs, ys, ws = [], [], []
     for e, w in zip(examples, weights, strict=True):
-        keep = np.asarray([c.eligible for c in e.candidates], dtype=bool)
-        if not e.reachable or not keep.any():
+        keep = _mask(e)
+        if not e.reachable or not keep.any() or not e.positive[keep].any():
             continue
         xs.append(e.matrix[keep])
         ys.append(e.positive[keep])
@@ -61,8 +61,15 @@ def _sentence_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.nda
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws) * 100
 
 
+def _mask(e: Example) -> np.ndarray:
+    """The candidates the answerer chooses among (`usable`), as a mask."""
+    keep = np.zeros(len(e.candidates), dtype=bool)
+    keep[usable(e.candidates)] = True
+    return keep
+
+
 def _question_row(model: LinearModel, e: Example) -> np.ndarray:
-    keep = np.asarray([c.eligible for c in e.candidates], dtype=bool)
+    keep = _mask(e)
     rows = e.matrix[keep] if keep.any() else np.zeros((0, len(FEATURES)))
     return question_features(model.logits(rows), rows)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import pickle
 import random
 import sys
 from datetime import date
@@ -49,6 +50,7 @@ from ingest.library import MAX_TOKENS, make_embedder  # noqa: E402
 from ingest.pipeline import run as ingest_run  # noqa: E402
 from ingest.store import PaperStore  # noqa: E402
 from qa_app.answerers.extractive import ExtractiveAnswerer  # noqa: E402
+from qa_app.answerers.features import FEATURES  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import EvalQuestion, load_council, load_squad2, sample, split_half  # noqa: E402
@@ -102,6 +104,13 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
     return out
 
 
+def _cached(path: Path) -> dict[str, list[Example]] | None:
+    if not path.is_file():
+        return None
+    features, examples = pickle.loads(path.read_bytes())
+    return examples if features == FEATURES else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--council-questions", type=Path, required=True, help="council dev JSONL")
@@ -119,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-false-abstention", type=float, default=0.10)
     p.add_argument("--work-dir", type=Path, default=Path("/tmp/answerer-train"), help="stores are built here")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="artefact to write")
+    p.add_argument("--reuse-examples", action="store_true",
+                   help="reuse the featurised questions of the last run in --work-dir when the features are unchanged")
     return p
 
 
@@ -127,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     embedder = make_embedder(Settings())
     embedder.warm_up()
-    examples = gather(args, embedder)
+    cache = args.work_dir / "examples.pkl"
+    examples = _cached(cache) if args.reuse_examples else None
+    if examples is None:
+        examples = gather(args, embedder)
+        cache.write_bytes(pickle.dumps((FEATURES, examples)))
     train = [e for name in ("council_dev", "realcorpus_tune", "squad_train") for e in examples[name]]
     models = fit_models(train, args.target_false_abstention, seed=args.seed)
     figures = {name: held_figures(models, examples[name]) for name in ("realcorpus_held", "squad_held")}

@@ -19,7 +19,9 @@ NEAR_MISS = FIXTURES / "near_miss"
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder, settings: Settings) -> Iterator[QAEngine]:
+def engine(
+    tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder, settings: Settings
+) -> Iterator[QAEngine]:
     work = tmp_path_factory.mktemp("near-miss")
     papers = work / "papers"
     papers.mkdir()

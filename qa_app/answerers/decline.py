@@ -13,6 +13,7 @@ from qa_app.models import MODEL_PATH
 ABSTAIN_FEATURES: tuple[str, ...] = (
     "best_logit", "margin", "best_coverage", "best_dense", "best_type_mismatch", "best_literal_missing",
     "best_field_date_clash", "max_coverage", "max_dense", "top_para_dense", "top_para_lexical", "kind_known",
+    "best_rare_missing", "min_rare_missing",
 )
 _COL = {name: i for i, name in enumerate(FEATURES)}
 _KINDS = [_COL[k] for k in ("kind_money", "kind_number", "kind_date", "kind_person")]
@@ -41,6 +42,8 @@ def question_features(logits: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         "top_para_dense": top[_COL["para_dense"]],
         "top_para_lexical": top[_COL["para_lexical"]],
         "kind_known": float(best[_KINDS].max()),
+        "best_rare_missing": best[_COL["rare_missing"]],
+        "min_rare_missing": float(matrix[:, _COL["rare_missing"]].min()),
     }
     return np.asarray([values[name] for name in ABSTAIN_FEATURES], dtype=np.float64)
 

@@ -27,7 +27,7 @@ from ingest.errors import ConfigError
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
 from qa_app.answerers.compose import ScoredSentence, compose_answer, format_date
 from qa_app.answerers.decline import default_models, question_features
-from qa_app.answerers.features import Candidate, IdfFn, candidates
+from qa_app.answerers.features import Candidate, IdfFn, candidates, usable
 from qa_app.answerers.scorer import AnswererModels
 from qa_app.text import Span, content_terms
 from qa_app.types import Answer, RetrievedParagraph
@@ -107,7 +107,7 @@ class ExtractiveAnswerer:
         return self.rank(cands, matrix)
 
     def rank(self, cands: list[Candidate], matrix: np.ndarray) -> Scored:
-        keep = [i for i, c in enumerate(cands) if c.eligible]
+        keep = usable(cands)
         if not keep:
             return Scored([], np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0)), np.zeros(0), 0.0)
         rows = matrix[keep]

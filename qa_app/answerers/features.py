@@ -56,7 +56,7 @@ FEATURES: tuple[str, ...] = (
     "typed", "type_mismatch", "kind_money", "kind_number", "kind_date", "kind_person", "literal_missing",
     "recent_newest", "field_title", "field_body", "field_date", "field_date_clash", "heading", "structural",
     "sentence_first", "sentence_position", "log_length", "names_person", "mover_q_cue", "vote_q_cue",
-    "decision_q_cue", "decision_q_procedure", "mover_cue", "vote_cue", "decision_cue",
+    "decision_q_cue", "decision_q_procedure", "mover_cue", "vote_cue", "decision_cue", "rare_missing",
 )
 
 
@@ -72,6 +72,19 @@ class Candidate:
     eligible: bool
     typed: bool
     coverage: float
+    preferred: bool = False
+
+
+def usable(cands: list[Candidate]) -> list[int]:
+    """Indices of the candidates that may answer, best tier only: a sentence
+    without the kind of thing asked for cannot answer when one with it exists,
+    and a "who proposed/seconded" question answers from a proposer or seconder
+    line when there is one. Within the tier the fitted scorer decides."""
+    eligible = [i for i, c in enumerate(cands) if c.eligible]
+    for tier in ([i for i in eligible if cands[i].preferred], [i for i in eligible if cands[i].typed]):
+        if tier:
+            return tier
+    return eligible
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,14 @@ class QuestionView:
     def overlap(self, terms: set[str]) -> float:
         total = sum(self.weights.values()) or 1.0
         return sum(w for t, w in self.weights.items() if t in terms) / total
+
+    def rare_missing(self, terms: set[str]) -> float:
+        """The rarest question word the text lacks, as a share of the rarest
+        question word's weight: 1.0 when the question's most specific word
+        ("Osprey" in "What is the Osprey fund?") is absent."""
+        top = max(self.weights.values(), default=0.0)
+        missing = [w for t, w in self.weights.items() if t not in terms]
+        return max(missing, default=0.0) / top if top else 0.0
 
 
 def candidates(
@@ -137,9 +158,10 @@ def candidates(
             literal_missing = len(view.literals - found) / len(view.literals)
         coverage = view.overlap(terms)
         mover, vote, decision = mover_cue(text), vote_cue(text), decision_cue(text)
+        context = terms | context_terms[r.paragraph.id]
         values = {
             "coverage": coverage,
-            "context_coverage": view.overlap(terms | context_terms[r.paragraph.id]),
+            "context_coverage": view.overlap(context),
             "dense": float(sims[i]),
             "rank_inv": 1.0 / (1 + rank),
             "para_score_ratio": r.score / best_score,
@@ -170,10 +192,12 @@ def candidates(
             "mover_cue": float(mover),
             "vote_cue": float(vote),
             "decision_cue": float(decision),
+            "rare_missing": view.rare_missing(context),
         }
         matrix[i] = [values[name] for name in FEATURES]
         trusted = not any(s <= span.start < e for s, e in injected[r.paragraph.id])
-        out.append(Candidate(r, rank, span, eligible=trusted and not heading, typed=typed, coverage=coverage))
+        out.append(Candidate(r, rank, span, eligible=trusted and not heading, typed=typed, coverage=coverage,
+                             preferred=typed and view.mover and mover))
     return out, matrix
 
 
