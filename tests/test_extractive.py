@@ -212,5 +212,6 @@ def test_sentence_cues() -> None:
     assert is_heading("NET BUDGET 2024/25") and is_heading("Item 4 Planning Applications")
     assert is_heading("Anything at all", paragraph_kind="heading")
     assert not is_heading("The committee agreed the budget.")
+    assert not is_heading("Proposed: Councillor Phil Davies") and not is_heading("Moved by Coleman")
     assert is_structural("PRESENT: Cllrs Smith, Jones and Patel") and is_structural("Apologies were received")
     assert not is_structural("The council resolved to adopt the plan.")
