@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ingest.dates import date_bounds
 from ingest.errors import StoreMismatchError
+from ingest.dates import date_bounds
 from ingest.types import Chunk, Paper, PaperMeta, Paragraph
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ingest.config import Settings
-from ingest.dates import parse_partial_date
 from ingest.embed import Embedder
+from ingest.dates import parse_partial_date
 from ingest.errors import ConfigError, CouncilPapersError
 from ingest.library import make_embedder, open_store
 from ingest.store import Filters, PaperStore

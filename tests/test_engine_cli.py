@@ -9,12 +9,12 @@ import pytest
 from conftest import make_store
 
 from ingest.config import Settings
-from ingest.dates import parse_partial_date as parse_date
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.store import Filters, PaperStore
 from qa_app import __main__ as cli
 from qa_app.abstention import ABSTAIN_MESSAGE
+from ingest.dates import parse_partial_date as parse_date
 from qa_app.engine import QAEngine, QuestionError, make_filters
 from qa_app.types import Answer, Turn
 
