@@ -146,3 +146,14 @@ def asks_vote(question: str) -> bool:
 def asks_decision(question: str) -> bool:
     """The question asks what was decided, resolved or agreed."""
     return question_type(question) is None and bool(_ASKS_DECISION.search(question))
+
+
+_NAMED_ROLE = re.compile(rf"\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?P<role>{_ROLE_WORDS})\b", re.IGNORECASE)
+
+
+def names_the_role(sentence: str, question: str) -> bool:
+    """For "the name of the Director" questions, whether the sentence mentions
+    the role at all: a name next to another role ("Cabinet member …, Councillor
+    Tony Smith") is not the Director's. True for every other question."""
+    match = _NAMED_ROLE.search(question)
+    return match is None or re.search(rf"\b{re.escape(match.group('role'))}", sentence, re.IGNORECASE) is not None

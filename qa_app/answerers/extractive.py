@@ -108,6 +108,10 @@ class ExtractiveAnswerer:
 
     def rank(self, cands: list[Candidate], matrix: np.ndarray) -> Scored:
         keep = usable(cands)
+        if not any(cands[i].typed for i in keep):
+            # The question wants a kind of thing (a sum, a date, the Director's
+            # name) that no candidate holds: nothing here can answer it.
+            keep = []
         if not keep:
             return Scored([], np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0)), np.zeros(0), 0.0)
         rows = matrix[keep]

@@ -28,6 +28,7 @@ from qa_app.answer_types import (
     asks_vote,
     focus_words,
     has_type,
+    names_the_role,
     person_names,
     question_type,
 )
@@ -149,7 +150,7 @@ def candidates(
     for i, (rank, r, span, index, count) in enumerate(rows):
         text = span.text
         terms = set(content_terms(text))
-        typed = has_type(text, view.kind, question)
+        typed = has_type(text, view.kind, question) and names_the_role(text, question)
         heading = is_heading(text, r.paragraph.kind, r.paragraph.heading)
         literal_missing = 0.0
         if view.literals:

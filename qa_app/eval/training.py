@@ -19,7 +19,7 @@ import numpy as np
 from qa_app.answerers.extractive import ExtractiveAnswerer
 from qa_app.answerers.features import Candidate
 from qa_app.eval.datasets import EvalQuestion
-from qa_app.eval.metrics import CitedQuote, Hit, QuestionResult, contains_evidence, normalise_answer, paper_name
+from qa_app.eval.metrics import CitedQuote, Hit, QuestionResult, contains_evidence, normalise_answer
 from qa_app.types import RetrievedParagraph, Retriever
 
 logger = logging.getLogger(__name__)
@@ -52,8 +52,6 @@ def in_evidence(q: EvalQuestion, r: RetrievedParagraph, gold_ids: set[str]) -> b
     """Whether the paragraph is where the gold answer lives."""
     if gold_ids:
         return r.paragraph.id in gold_ids
-    if q.source and paper_name(r.path) != q.source:
-        return False
     return any(contains_evidence(r.paragraph.text, ev) for ev in q.evidence)
 
 
