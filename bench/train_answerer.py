@@ -60,10 +60,14 @@ from qa_app.models import MODEL_PATH  # noqa: E402
 logger = logging.getLogger("train_answerer")
 
 
-def _paper_store(folder: Path, papers: Path, embedder: Embedder) -> PaperStore:
-    """A store of the papers under `papers`, built (or brought up to date) by the ingestion pipeline."""
+def _paper_store(folder: Path, papers: Path, embedder: Embedder, rebuild: bool) -> PaperStore:
+    """A store of the papers under `papers`, built (or brought up to date) by the
+    ingestion pipeline; `rebuild` re-parses every paper (after a parsing change,
+    which leaves the files' hashes, and so the incremental update, unchanged)."""
     settings = Settings()
     store = PaperStore(folder, embedder_name=embedder.name, chunking=chunking_signature(MAX_TOKENS))
+    if rebuild:
+        store.reset()
     report = ingest_run([papers], store, embedder, max_bytes=settings.max_file_bytes, max_tokens=MAX_TOKENS)
     logger.info("%s: %d papers, %d failed", folder, report.documents, len(report.failed))
     return store
@@ -86,9 +90,10 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
     """Every labelled example, per set."""
     work: Path = args.work_dir
     out: dict[str, list[Example]] = {}
-    council = _paper_store(args.council_store or work / "council", args.council_papers, embedder)
+    council = _paper_store(args.council_store or work / "council", args.council_papers, embedder, args.rebuild)
     out.update(_examples(council, embedder, {"council_dev": load_council(args.council_questions).questions}, args.k))
-    real = _paper_store(args.realcorpus_store or work / "realcorpus", args.realcorpus / "papers", embedder)
+    real = _paper_store(args.realcorpus_store or work / "realcorpus", args.realcorpus / "papers", embedder,
+                        args.rebuild)
     questions = load_council(args.realcorpus / "questions.jsonl").questions
     halves = {f"realcorpus_{h}": split_half(questions, args.split, h) for h in ("tune", "held")}
     out.update(_examples(real, embedder, halves, args.k))
@@ -128,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-false-abstention", type=float, default=0.10)
     p.add_argument("--work-dir", type=Path, default=Path("/tmp/answerer-train"), help="stores are built here")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="artefact to write")
+    p.add_argument("--rebuild", action="store_true",
+                   help="re-ingest the council and real-paper stores from scratch (after a parsing change)")
     p.add_argument("--reuse-examples", action="store_true",
                    help="reuse the featurised questions of the last run in --work-dir when the features are unchanged")
     return p
