@@ -4,6 +4,7 @@
     python -m qa_app ask --batch FILE.jsonl --json
     python -m qa_app chat [--store DIR]
     python -m qa_app eval --questions FILE.jsonl [--store DIR] [--baseline] [--json]
+    python -m qa_app eval --questions FILE.jsonl --split SPLIT.json --half tune|held
     python -m qa_app eval --format squad2 FILE [--limit N]
     python -m qa_app eval --format qmsum FILE [--limit N] [--baseline]
     python -m qa_app users add|remove|list|passwd|groups … [--store DIR | --accounts FILE]
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--threshold", type=float, help="abstention threshold to use instead of the calibrated one")
     ev.add_argument("--calibrate", action="store_true",
                     help="never abstain; print abstention / false abstention / accuracy per threshold")
+    ev.add_argument("--split", type=Path, help="split file listing question ids per half (with --half)")
+    ev.add_argument("--half", choices=("tune", "held"), help="keep only this half's questions (`<half>_questions`)")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
     add_users_parser(sub)
@@ -178,7 +181,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
     options = EvalOptions(
         path=path, fmt=args.format, store=args.store, k=args.k, limit=args.limit, seed=args.seed,
         baseline=args.baseline, work_dir=args.work_dir, details=args.details, threshold=args.threshold,
-        calibrate=args.calibrate,
+        calibrate=args.calibrate, split=args.split, half=args.half,
     )
     report = run_eval(options)
     if args.json:

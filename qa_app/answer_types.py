@@ -121,3 +121,39 @@ def focus_words(question: str) -> str:
     question has no such phrase."""
     match = _FOCUS.search(question)
     return match.group("focus") if match else ""
+
+
+_ASKS_MOVER = re.compile(
+    r"\b(?:propos|second|mov|chair|present|introduc|sponsor)\w*\b", re.IGNORECASE
+)
+_ASKS_VOTE = re.compile(r"\b(?:vote[sd]?|voting|tally|carried|how did .* vote|unanimous)\b", re.IGNORECASE)
+_ASKS_DECISION = re.compile(
+    r"\b(?:decid\w*|decision|resolv\w*|resolution|agree\w*|approv\w*|adopt\w*|determin\w*|outcome)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_mover(question: str) -> bool:
+    """A "who" question about a motion: who proposed, seconded, moved or chaired."""
+    return question_type(question) == PERSON and bool(_ASKS_MOVER.search(question))
+
+
+def asks_vote(question: str) -> bool:
+    """The question asks how a vote went."""
+    return bool(_ASKS_VOTE.search(question))
+
+
+def asks_decision(question: str) -> bool:
+    """The question asks what was decided, resolved or agreed."""
+    return question_type(question) is None and bool(_ASKS_DECISION.search(question))
+
+
+_NAMED_ROLE = re.compile(rf"\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?P<role>{_ROLE_WORDS})\b", re.IGNORECASE)
+
+
+def names_the_role(sentence: str, question: str) -> bool:
+    """For "the name of the Director" questions, whether the sentence mentions
+    the role at all: a name next to another role ("Cabinet member …, Councillor
+    Tony Smith") is not the Director's. True for every other question."""
+    match = _NAMED_ROLE.search(question)
+    return match is None or re.search(rf"\b{re.escape(match.group('role'))}", sentence, re.IGNORECASE) is not None

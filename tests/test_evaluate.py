@@ -10,8 +10,10 @@ import pytest
 
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
+from qa_app.__main__ import build_parser
+from qa_app.eval import breakdown as b
 from qa_app.eval import metrics as m
-from qa_app.eval.datasets import load_council, load_qmsum, load_squad2, sample
+from qa_app.eval.datasets import load_council, load_qmsum, load_squad2, sample, split_half
 from qa_app.eval.runner import EvalOptions, run_eval
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -51,6 +53,80 @@ def test_evidence_matching_normalises_whitespace_and_quotes() -> None:
     assert m.contains_evidence("the  report\u2019s\nfindings", "report's findings")
     assert not m.contains_evidence("the report", "report's findings")
     assert not m.contains_evidence("anything", "  ")
+
+
+def test_evidence_matching_tolerates_extractor_artefacts_but_not_other_text() -> None:
+    paragraph = "Vlassis to approve and incorporate the changes into the established Council Rules. Motion Carried 6-1."
+    assert m.contains_evidence(paragraph, "Vlassis to approve and incorporate the changes into the established")
+    assert m.contains_evidence(paragraph.replace("incorporate", "incor-\nporate"),
+                               "approve and incorporate the changes")
+    assert m.contains_evidence(paragraph, "Vlassis to approve and incorporate the changes into the established "
+                                          "Council Rul Motion Carried 6-1.")
+    assert not m.contains_evidence(paragraph, "Coleman to approve the balance of the Consent Agenda.")
+    assert not m.contains_evidence("Motion carried 6-1.", "Carried 7-0")
+
+
+def test_citation_to_the_right_paper_pass_and_fail() -> None:
+    good = _good()
+    good.source = "budget.pdf"
+    good.retrieved = [m.Hit("p2", PARA, paper="papers/budget.pdf")]
+    good.citations = [m.CitedQuote("p2", PARA, "x", 0, 1, "papers/budget.pdf")]
+    assert m.citation_paper([good]) == 1.0
+    wrong = _good()
+    wrong.source = "budget.pdf"
+    wrong.retrieved = [m.Hit("p3", PARA, paper="papers/other.pdf"), m.Hit("p2", PARA, paper="budget.pdf")]
+    wrong.citations = [m.CitedQuote("p3", PARA, "x", 0, 1, "papers/other.pdf")]
+    assert m.citation_paper([wrong]) == 0.0
+    unknown = _good()
+    unknown.source = "not-in-the-library.pdf"
+    assert m.citation_paper([unknown]) is None
+
+
+def test_false_abstention_with_the_evidence_shown_is_counted() -> None:
+    shown = _result(abstained=True, closest=[m.Hit("p2", PARA)])
+    hidden = _result(abstained=True, closest=[m.Hit("p1", "Unrelated text.")])
+    assert m.abstained_with_evidence([shown, hidden, _good()]) == 1
+    assert m.summarise([shown, hidden])["abstained_evidence_shown"] == 1
+
+
+def test_metrics_by_kind() -> None:
+    who = _good()
+    who.kind = "who"
+    missed = _result(kind="when", abstained=True)
+    unanswerable = _result(answerable=False, answers=[], evidence=[], kind="when", abstained=True)
+    kinds = b.by_kind([who, missed, unanswerable])
+    assert list(kinds) == ["who", "when", "unanswerable"]
+    assert kinds["who"]["accuracy"] == 1.0 and kinds["who"]["false_abstention"] == 0.0
+    assert kinds["when"]["accuracy"] == 0.0 and kinds["when"]["false_abstention"] == 1.0
+    assert kinds["unanswerable"]["abstention"] == 1.0 and kinds["unanswerable"]["accuracy"] is None
+
+
+def test_equal_character_budget_cuts_our_passages() -> None:
+    r = _result(evidence=[], gold_ids={"g2"}, retrieved=[m.Hit("g1", "a" * 600), m.Hit("g2", "b" * 600)])
+    assert b.gold_recall_equal_chars([r], [1200], 10) == 1.0
+    assert b.gold_recall_equal_chars([r], [500], 10) == 0.0
+    assert [len(h.text) for h in b.within_budget(r.retrieved, 900)] == [600, 300]
+    assert b.chars_returned(r.retrieved) == 1200
+
+
+def test_split_keeps_only_one_half(tmp_path: Path) -> None:
+    questions = load_council(FIXTURES / "council_dev.jsonl").questions
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"tune_questions": ["d01", "d02"], "held_questions": ["d03"]}))
+    assert [q.id for q in split_half(questions, split, "tune")] == ["d01", "d02"]
+    assert [q.id for q in split_half(questions, split, "held")] == ["d03"]
+    with pytest.raises(ConfigError, match="no `other_questions` list"):
+        split_half(questions, split, "other")
+    args = build_parser().parse_args(["eval", "--questions", "q.jsonl", "--split", str(split), "--half", "held"])
+    assert (args.split, args.half) == (split, "held")
+
+
+def test_real_paper_format_keeps_kind_and_source(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"id": "r01", "question": "Who moved it?", "answerable": True, "answers": ["Coleman"],
+                                "source": "m.pdf", "evidence": "Moved by Coleman", "kind": "who"}) + "\n")
+    (q,) = load_council(path).questions
+    assert (q.kind, q.source, q.evidence) == ("who", "m.pdf", ["Moved by Coleman"])
 
 
 def test_gold_ids_and_multi_paragraph_hits() -> None:

@@ -17,7 +17,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.index import PaperStore
-from qa_app.answerers.extractive import ExtractiveAnswerer
+from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
 from qa_app.answerers.llm import (
     ANSWER_PROMPT,
     DECLINED_NOTICE,
@@ -41,6 +41,10 @@ RECOMMENDATIONS = (
 )
 PROPOSER = "Proposed: Councillor Phil Davies"
 
+
+ANSWERING = ExtractiveConfig(threshold=0.0)
+"""A fallback that answers whenever it has a sentence: these paragraphs carry no
+retrieval scores or embeddings, so the fitted abstention model would decline."""
 
 def retrieved(*texts: str) -> list[RetrievedParagraph]:
     return retrieved_paragraphs(*texts, title=MOTION_TITLE, doc_id="motion")
@@ -77,7 +81,7 @@ def test_supported_sentences_kept_unsupported_dropped_with_notice() -> None:
 
 def test_nothing_verified_falls_back_to_extractive_with_notice() -> None:
     ret = retrieved(ALLOCATION, RECOMMENDATIONS, PROPOSER)
-    fallback = ExtractiveAnswerer()
+    fallback = ExtractiveAnswerer(config=ANSWERING)
     question = "How much money did the council allocate to children's services?"
     draft = "The council allocated £9m to parks [1]. Ofsted rated everything outstanding [2]."
     answer = LLMAnswerer(fake(draft), fallback=fallback).answer(question, ret)
@@ -92,7 +96,8 @@ def test_nothing_verified_falls_back_to_extractive_with_notice() -> None:
 def test_model_declining_defers_to_the_fallback() -> None:
     ret = retrieved(ALLOCATION, RECOMMENDATIONS, PROPOSER)
     question = "How much money did the council allocate to children's services?"
-    answer = LLMAnswerer(fake("The papers do not answer this."), fallback=ExtractiveAnswerer()).answer(question, ret)
+    answer = LLMAnswerer(fake("The papers do not answer this."),
+                         fallback=ExtractiveAnswerer(config=ANSWERING)).answer(question, ret)
     assert not answer.abstained
     assert answer.notice is not None and answer.notice.startswith(DECLINED_NOTICE)
 

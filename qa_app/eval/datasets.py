@@ -38,6 +38,8 @@ class EvalQuestion:
     answers: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     gold: set[tuple[str, int]] = field(default_factory=set)
+    kind: str | None = None
+    source: str | None = None
 
 
 @dataclass
@@ -57,7 +59,8 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 
 def load_council(path: Path) -> EvalSet:
-    """JSONL with id, question, answerable, answers, source, evidence."""
+    """JSONL with id, question, answerable, answers, source, evidence and
+    optionally kind (the real-paper set's `who`, `vote`, `when`, …)."""
     questions: list[EvalQuestion] = []
     for number, r in enumerate(_lines(path), start=1):
         if not isinstance(r.get("question"), str) or not r["question"].strip():
@@ -68,6 +71,8 @@ def load_council(path: Path) -> EvalSet:
                 id=str(r.get("id", number)), question=r["question"], answerable=bool(r.get("answerable", True)),
                 answers=[str(a) for a in r.get("answers") or []],
                 evidence=[evidence] if isinstance(evidence, str) else [str(e) for e in evidence or []],
+                kind=str(r["kind"]) if r.get("kind") else None,
+                source=str(r["source"]) if r.get("source") else None,
             )
         )
     return EvalSet(name=path.stem, questions=questions)
@@ -127,6 +132,19 @@ def sample(questions: list[EvalQuestion], limit: int | None, seed: int) -> list[
         return questions
     keep = set(random.Random(seed).sample(range(len(questions)), limit))
     return [q for i, q in enumerate(questions) if i in keep]
+
+
+def split_half(questions: list[EvalQuestion], split: Path, half: str) -> list[EvalQuestion]:
+    """Only the questions whose ids the split file lists under `<half>_questions`."""
+    try:
+        data = json.loads(split.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{split}: not a split file ({exc})") from exc
+    ids = data.get(f"{half}_questions") if isinstance(data, dict) else None
+    if not isinstance(ids, list):
+        raise ConfigError(f"{split}: no `{half}_questions` list")
+    keep = {str(i) for i in ids}
+    return [q for q in questions if q.id in keep]
 
 
 LOADERS = {"council": load_council, "squad2": load_squad2, "qmsum": load_qmsum}

@@ -8,7 +8,10 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import PurePosixPath
 
+from qa_app.abstention import CLOSEST_MATCHES
 from qa_app.text import normalise
 
 RECALL_AT = (1, 3, 5, 10)
@@ -22,6 +25,7 @@ class Hit:
     id: str
     text: str
     ids: frozenset[str] = frozenset()
+    paper: str = ""
 
     def paragraph_ids(self) -> frozenset[str]:
         return self.ids or frozenset({self.id})
@@ -37,6 +41,7 @@ class CitedQuote:
     quote: str
     start: int
     end: int
+    paper: str = ""
 
 
 @dataclass
@@ -44,7 +49,9 @@ class QuestionResult:
     """What one system did with one question, plus the gold data to judge it.
 
     `evidence` strings count as found in a paragraph after whitespace and quote
-    normalisation; `gold_ids`, when given, name the gold paragraphs directly."""
+    normalisation (or alphanumeric-only, see `contains_evidence`); `gold_ids`,
+    when given, name the gold paragraphs directly. `source` is the file name of
+    the paper that answers; `closest` what an abstention still showed."""
 
     id: str
     question: str
@@ -59,6 +66,9 @@ class QuestionResult:
     latency_ms: float = 0.0
     retrieval_ms: float | None = None
     confidence: float | None = None
+    kind: str | None = None
+    source: str | None = None
+    closest: list[Hit] = field(default_factory=list)
 
 
 def normalise_answer(text: str) -> str:
@@ -70,9 +80,35 @@ def normalise_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+FUZZY_SHARE = 0.8
+"""Share of the evidence's letters and digits that must occur as one run in the
+paragraph when the exact test fails: evidence strings keep their extractor's
+artefacts ("Council Rul" cut at a margin, hyphenation), which another
+extractor does not reproduce."""
+
+
 def contains_evidence(text: str, evidence: str) -> bool:
-    """Whether `evidence` occurs in `text` after whitespace and quote normalisation."""
-    return bool(evidence.strip()) and normalise(evidence) in normalise(text)
+    """Whether `evidence` occurs in `text` after whitespace and quote
+    normalisation or, failing that, with only letters and digits compared and
+    at least `FUZZY_SHARE` of them in one contiguous run."""
+    if not evidence.strip():
+        return False
+    if normalise(evidence) in normalise(text):
+        return True
+    ev, body = _alnum(evidence), _alnum(text)
+    if not ev or ev in body or len(ev) < 20:
+        return bool(ev) and ev in body
+    match = SequenceMatcher(None, ev, body, autojunk=False).find_longest_match(0, len(ev), 0, len(body))
+    return match.size >= FUZZY_SHARE * len(ev)
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in normalise(text) if ch.isalnum())
+
+
+def paper_name(path: str) -> str:
+    """The base name of a stored paper path (papers are stored by path)."""
+    return PurePosixPath(path.replace("\\", "/")).name
 
 
 def is_hit(result: QuestionResult, hit: Hit) -> bool:
@@ -149,6 +185,25 @@ def citation_support(results: Sequence[QuestionResult]) -> float | None:
     return ok / len(judged)
 
 
+def citation_paper(results: Sequence[QuestionResult]) -> float | None:
+    """Share of answered, answerable questions with a `source` where a cited
+    paragraph comes from that paper (base names compared). A source that no
+    retrieved paragraph of the run comes from is not in the library under that
+    name, so its question is not judged."""
+    known = {paper_name(h.paper) for r in results for h in r.retrieved}
+    judged = [r for r in results if r.answerable and r.source in known and not r.abstained and r.citations]
+    if not judged:
+        return None
+    return sum(any(paper_name(c.paper) == r.source for c in r.citations) for r in judged) / len(judged)
+
+
+def abstained_with_evidence(results: Sequence[QuestionResult]) -> int:
+    """False abstentions a closest match would have answered: answerable
+    questions declined although a paragraph shown as a closest match holds the
+    evidence. Each one is an answering failure, not a retrieval failure."""
+    return sum(1 for r in results if r.answerable and r.abstained and any(is_hit(r, h) for h in r.closest))
+
+
 def quote_faithful(c: CitedQuote) -> bool:
     return bool(c.quote) and c.paragraph_text[c.start : c.end] == c.quote
 
@@ -202,6 +257,9 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | int | None
     out["quote_fidelity"] = quote_fidelity(results)
     out["abstention"] = abstention_rate(results)
     out["false_abstention"] = false_abstention(results)
+    if any(r.source for r in results):
+        out["citation_paper"] = citation_paper(results)
+    out["abstained_evidence_shown"] = abstained_with_evidence(results)
     latencies = [r.latency_ms for r in results]
     out["latency_p50_ms"] = percentile(latencies, 50)
     out["latency_p95_ms"] = percentile(latencies, 95)
@@ -235,4 +293,6 @@ def _at_threshold(r: QuestionResult, threshold: float) -> QuestionResult:
         id=r.id, question=r.question, answerable=r.answerable, answers=r.answers, evidence=r.evidence,
         gold_ids=r.gold_ids, retrieved=r.retrieved, answer="" if abstain else r.answer, abstained=abstain,
         citations=[] if abstain else r.citations, latency_ms=r.latency_ms, confidence=r.confidence,
+        kind=r.kind, source=r.source,
+        closest=r.retrieved[:CLOSEST_MATCHES] if abstain and not r.abstained else r.closest,
     )

@@ -17,15 +17,25 @@ from ingest.config import load_settings
 from ingest.errors import ConfigError
 from ingest.library import make_embedder, open_store
 from qa_app.engine import QAEngine
+from qa_app.eval.breakdown import by_kind, chars_returned, gold_recall_equal_chars
 from qa_app.eval.corpus_store import build_store, paragraph_ids
-from qa_app.eval.datasets import EvalQuestion, load, sample
-from qa_app.eval.metrics import CitedQuote, CurvePoint, Hit, QuestionResult, abstention_curve, summarise
+from qa_app.eval.datasets import EvalQuestion, load, sample, split_half
+from qa_app.eval.metrics import (
+    CitedQuote,
+    CurvePoint,
+    Hit,
+    QuestionResult,
+    abstention_curve,
+    gold_recall_at,
+    summarise,
+)
 from qa_app.types import Answer, RetrievedParagraph
 
 logger = logging.getLogger(__name__)
 
 CURVE = [round(0.02 * i, 2) for i in range(0, 41)]
 NEVER_ABSTAIN = -1e9
+HALVES = ("tune", "held")
 
 
 @dataclass
@@ -41,6 +51,8 @@ class EvalOptions:
     details: Path | None = None
     threshold: float | None = None
     calibrate: bool = False
+    split: Path | None = None
+    half: str | None = None
 
 
 @dataclass
@@ -51,6 +63,7 @@ class EvalReport:
     baseline: dict[str, Any] | None = None
     curve: list[CurvePoint] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kinds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"set": self.name, "k": self.k, "system": self.system, "notes": self.notes}
@@ -58,6 +71,8 @@ class EvalReport:
             data["baseline"] = self.baseline
         if self.curve:
             data["abstention_curve"] = [vars(p) for p in self.curve]
+        if self.kinds:
+            data["by_kind"] = self.kinds
         return data
 
     def render(self) -> str:
@@ -74,6 +89,11 @@ class EvalReport:
             lines += ["", "abstention curve (threshold, abstention, false abstention, accuracy):"]
             lines += [f"  {p.threshold:5.2f}  {_fmt(p.abstention):>6}  {_fmt(p.false_abstention):>6}  "
                       f"{_fmt(p.accuracy):>6}" for p in self.curve]
+        if self.kinds:
+            columns = list(next(iter(self.kinds.values())))
+            lines += ["", "by kind:", f"{'kind':<14}" + "".join(f"{c[:12]:>13}" for c in columns)]
+            lines += [f"{kind:<14}" + "".join(f"{_fmt(row.get(c)):>13}" for c in columns)
+                      for kind, row in self.kinds.items()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -88,7 +108,12 @@ def _fmt(value: Any) -> str:
 
 def run_eval(options: EvalOptions) -> EvalReport:
     evalset = load(options.fmt, options.path)
-    questions = sample(evalset.questions, options.limit, options.seed)
+    questions = evalset.questions
+    if options.split is not None or options.half is not None:
+        if options.split is None or options.half not in HALVES:
+            raise ConfigError(f"--split FILE and --half {'|'.join(HALVES)} go together; got {options.half!r}")
+        questions = split_half(questions, options.split, options.half)
+    questions = sample(questions, options.limit, options.seed)
     if not questions:
         raise ConfigError(f"{options.path}: no questions")
     settings = load_settings(options.store)
@@ -118,13 +143,16 @@ def run_eval(options: EvalOptions) -> EvalReport:
         engine = QAEngine(settings, embedder=embedder, store=store)
         engine.warm_up()
         results = [_ask(engine, q, options.k, gold_map) for q in questions]
-        report = EvalReport(name=evalset.name, k=options.k, system=summarise(results))
+        name = evalset.name if options.half is None else f"{evalset.name} ({options.half} half)"
+        report = EvalReport(name=name, k=options.k, system=summarise(results))
+        if any(r.kind or r.source for r in results):
+            report.kinds = by_kind(results)
         if options.calibrate:
             report.curve = abstention_curve(results, CURVE)
             report.notes.append("calibration run: the engine never abstained; the curve shows each threshold")
         base_results: list[QuestionResult] = []
         if options.baseline:
-            from qa_app.baseline import LangChainBaseline
+            from qa_app.eval.baseline import LangChainBaseline
 
             t0 = time.perf_counter()
             baseline = LangChainBaseline(store, embedder)
@@ -132,6 +160,7 @@ def run_eval(options: EvalOptions) -> EvalReport:
                                 "its answer is the top chunk and it never abstains")
             base_results = [_ask_baseline(baseline, q, options.k, gold_map) for q in questions]
             report.baseline = summarise(base_results)
+            _equal_budget(report.system, report.baseline, results, base_results, options.k)
         if options.details:
             _write_details(options.details, results, base_results)
         return report
@@ -139,6 +168,19 @@ def run_eval(options: EvalOptions) -> EvalReport:
         store.close()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
+
+
+def _equal_budget(
+    system: dict[str, Any], baseline: dict[str, Any], ours: list[QuestionResult], base: list[QuestionResult], k: int
+) -> None:
+    """Characters each system returns, and our gold-paragraph recall@k when cut
+    to the baseline's characters for the same question."""
+    budgets = [chars_returned(b.retrieved) for b in base]
+    system["chars_returned_mean"] = sum(chars_returned(r.retrieved) for r in ours) / len(ours)
+    baseline["chars_returned_mean"] = sum(budgets) / len(budgets)
+    if any(r.gold_ids for r in ours):
+        system[f"gold_recall@{k}_equal_chars"] = gold_recall_equal_chars(ours, budgets, k)
+        baseline[f"gold_recall@{k}_equal_chars"] = gold_recall_at(base, k)
 
 
 def _gold(q: EvalQuestion, gold_map: dict[tuple[str, int], str]) -> set[str]:
@@ -162,13 +204,17 @@ def _result(
 ) -> QuestionResult:
     return QuestionResult(
         id=q.id, question=q.question, answerable=q.answerable, answers=q.answers, evidence=q.evidence,
-        gold_ids=_gold(q, gold_map),
-        retrieved=[Hit(r.paragraph.id, r.paragraph.text) for r in retrieved],
+        gold_ids=_gold(q, gold_map), retrieved=[_hit(r) for r in retrieved],
         answer=answer.answer, abstained=answer.abstained,
-        citations=[CitedQuote(c.source.paragraph.id, c.source.paragraph.text, c.quote, c.quote_start, c.quote_end)
-                   for c in answer.citations],
-        latency_ms=total_ms, retrieval_ms=retrieval_ms, confidence=answer.confidence,
+        citations=[CitedQuote(c.source.paragraph.id, c.source.paragraph.text, c.quote, c.quote_start, c.quote_end,
+                              c.source.path) for c in answer.citations],
+        latency_ms=total_ms, retrieval_ms=retrieval_ms, confidence=answer.confidence, kind=q.kind, source=q.source,
+        closest=[_hit(r) for r in answer.retrieved] if answer.abstained else [],
     )
+
+
+def _hit(r: RetrievedParagraph) -> Hit:
+    return Hit(r.paragraph.id, r.paragraph.text, paper=r.path)
 
 
 def _ask_baseline(baseline: Any, q: EvalQuestion, k: int, gold_map: dict[tuple[str, int], str]) -> QuestionResult:
@@ -178,21 +224,23 @@ def _ask_baseline(baseline: Any, q: EvalQuestion, k: int, gold_map: dict[tuple[s
     text = baseline.answer(chunks)
     return QuestionResult(
         id=q.id, question=q.question, answerable=q.answerable, answers=q.answers, evidence=q.evidence,
-        gold_ids=_gold(q, gold_map),
+        gold_ids=_gold(q, gold_map), kind=q.kind, source=q.source,
         retrieved=[Hit(f"{c.doc_id}@{c.start}", c.text, c.paragraph_ids) for c in chunks],
         answer=text, abstained=False, latency_ms=(time.perf_counter() - t0) * 1000, retrieval_ms=(t1 - t0) * 1000,
     )
 
 
 def _write_details(path: Path, results: list[QuestionResult], base: list[QuestionResult]) -> None:
-    from qa_app.eval.metrics import answer_correct, first_hit_rank
+    from qa_app.eval.metrics import answer_correct, first_hit_rank, is_hit
 
     with path.open("w", encoding="utf-8") as out:
         for i, r in enumerate(results):
             row: dict[str, Any] = {
                 "id": r.id, "question": r.question, "answerable": r.answerable, "hit_rank": first_hit_rank(r),
                 "answer": r.answer, "abstained": r.abstained, "correct": answer_correct(r),
-                "confidence": r.confidence, "latency_ms": round(r.latency_ms, 1),
+                "confidence": r.confidence, "latency_ms": round(r.latency_ms, 1), "kind": r.kind,
+                "cited_papers": [c.paper for c in r.citations],
+                "evidence_shown": any(is_hit(r, h) for h in r.closest) if r.abstained else None,
             }
             if base:
                 row["baseline_hit_rank"] = first_hit_rank(base[i])

@@ -1,0 +1,167 @@
+"""Fitting and scoring for `train_answerer.py`: scikit-learn logistic
+regressions exported as `LinearModel`s, the threshold from a false-abstention
+target, and the held-out figures (including the precision-coverage curve)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from qa_app.answerers.decline import ABSTAIN_FEATURES, question_features
+from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
+from qa_app.answerers.features import FEATURES, usable
+from qa_app.answerers.scorer import AnswererModels, LinearModel
+from qa_app.eval.metrics import (
+    QuestionResult,
+    abstention_rate,
+    answer_accuracy,
+    answer_correct,
+    citation_paper,
+    false_abstention,
+)
+from qa_app.eval.training import Example, as_result
+
+FOLDS = 5
+CURVE = [round(0.05 * i, 2) for i in range(1, 20)]
+
+
+def _domain(e: Example) -> str:
+    return "squad" if e.domain.startswith("squad") else "council"
+
+
+def _question_weights(examples: list[Example]) -> np.ndarray:
+    """Each domain (council papers, SQuAD) weighs the same in total, whatever its size."""
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[_domain(e)] = counts.get(_domain(e), 0) + 1
+    w = np.asarray([1.0 / counts[_domain(e)] for e in examples])
+    return w * len(examples) / w.sum()
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> LinearModel:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y, sample_weight=w)
+    return LinearModel(names, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
+
+
+def _sentence_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, ws = [], [], []
+    for e, w in zip(examples, weights, strict=True):
+        keep = _mask(e)
+        if not e.reachable or not keep.any() or not e.positive[keep].any():
+            continue
+        xs.append(e.matrix[keep])
+        ys.append(e.positive[keep])
+        ws.append(np.full(int(keep.sum()), w / keep.sum()))
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws) * 100
+
+
+def _mask(e: Example) -> np.ndarray:
+    """The candidates the answerer chooses among (`usable`), as a mask."""
+    keep = np.zeros(len(e.candidates), dtype=bool)
+    keep[usable(e.candidates)] = True
+    return keep
+
+
+def _question_row(model: LinearModel, e: Example) -> np.ndarray:
+    keep = _mask(e)
+    rows = e.matrix[keep] if keep.any() else np.zeros((0, len(FEATURES)))
+    return question_features(model.logits(rows), rows)
+
+
+def fit_models(train: list[Example], target: float, *, seed: int) -> AnswererModels:
+    """Sentence scorer on every reachable training question; abstention model
+    on out-of-fold sentence scores; threshold from out-of-fold probabilities."""
+    weights = _question_weights(train)
+    sentence = fit_linear(*_sentence_rows(train, weights), FEATURES)
+    # Out-of-fold sentence scores, so the abstention model sees scores as
+    # confident as they will be on unseen questions.
+    q_rows = np.zeros((len(train), len(ABSTAIN_FEATURES)))
+    for fit_idx, out_idx in GroupKFold(FOLDS).split(np.zeros(len(train)), groups=np.arange(len(train))):
+        part = [train[i] for i in fit_idx]
+        model = fit_linear(*_sentence_rows(part, weights[fit_idx]), FEATURES)
+        for i in out_idx:
+            q_rows[i] = _question_row(model, train[i])
+    y = np.asarray([e.question.answerable for e in train])
+    abstain = fit_linear(q_rows, y, weights, ABSTAIN_FEATURES)
+    oof = np.zeros(len(train))
+    for fit_idx, out_idx in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(q_rows, y):
+        oof[out_idx] = fit_linear(q_rows[fit_idx], y[fit_idx], weights[fit_idx], ABSTAIN_FEATURES).proba(
+            q_rows[out_idx])
+    threshold = choose_threshold(oof, y, weights, target)
+    info: dict[str, Any] = {
+        "target_false_abstention": target, "threshold_from": "out-of-fold probabilities on the training questions, "
+        "false abstention weighted so council papers and SQuAD count equally",
+        "validation_false_abstention": _weighted_fa(oof, y, weights, threshold),
+        "validation_abstention": float(((oof < threshold) & ~y).sum() / max(1, (~y).sum())),
+    }
+    return AnswererModels(sentence, abstain, threshold, info)
+
+
+def _weighted_fa(p: np.ndarray, y: np.ndarray, w: np.ndarray, t: float) -> float:
+    return float((w * ((p < t) & y)).sum() / (w * y).sum())
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray, target: float) -> float:
+    """The highest threshold whose (weighted) false abstention is within `target`."""
+    best = 0.0
+    for t in np.unique(p):
+        if _weighted_fa(p, y, w, float(t)) <= target:
+            best = float(t)
+    return best
+
+
+def decide_all(models: AnswererModels, examples: list[Example], threshold: float) -> list[QuestionResult]:
+    answerer = ExtractiveAnswerer(models=models, config=ExtractiveConfig(threshold=threshold))
+    out = []
+    for e in examples:
+        scored = answerer.rank(e.candidates, e.matrix)
+        answer = answerer.decide(e.question.question, e.retrieved, scored)
+        result = as_result(e, answer.answer, answer.abstained, [c.source for c in answer.citations])
+        result.confidence = scored.answerable
+        out.append(result)
+    return out
+
+
+def held_figures(models: AnswererModels, examples: list[Example]) -> dict[str, Any]:
+    results = decide_all(models, examples, models.threshold)
+    never = decide_all(models, examples, -1.0)
+    curve = []
+    for t in CURVE:
+        answered = [r for r in never if (r.confidence or 0.0) >= t]
+        right = sum(1 for r in answered if r.answerable and answer_correct(r))
+        curve.append({"threshold": t, "coverage": len(answered) / len(never),
+                      "precision": right / len(answered) if answered else None})
+    return {
+        "questions": len(results), "answerable": sum(r.answerable for r in results),
+        "reachable": sum(e.reachable for e in examples if e.question.answerable),
+        "accuracy": answer_accuracy(results), "abstention": abstention_rate(results),
+        "false_abstention": false_abstention(results), "citation_paper": citation_paper(results),
+        "accuracy_if_never_abstaining": answer_accuracy(never), "precision_coverage": curve,
+    }
+
+
+def print_figures(models: AnswererModels, figures: dict[str, dict[str, Any]]) -> None:
+    print(f"threshold {models.threshold:.3f} ({models.info})")
+    keys = ("questions", "answerable", "reachable", "accuracy", "abstention", "false_abstention", "citation_paper",
+            "accuracy_if_never_abstaining")
+    print("| set | " + " | ".join(keys) + " |")
+    print("|---" * (len(keys) + 1) + "|")
+    for name, f in figures.items():
+        print(f"| {name} | " + " | ".join(_fmt(f.get(k)) for k in keys) + " |")
+    for name, f in figures.items():
+        print(f"\nprecision-coverage, {name}: threshold coverage precision")
+        for point in f["precision_coverage"]:
+            print(f"  {point['threshold']:.2f} {_fmt(point['coverage'])} {_fmt(point['precision'])}")
+    for label, model in (("sentence", models.sentence), ("abstain", models.abstain)):
+        ranked = sorted(zip(model.features, model.coef, strict=True), key=lambda x: -abs(x[1]))
+        print(f"{label} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in ranked))
+
+
+def _fmt(v: Any) -> str:
+    return "n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)

@@ -1,0 +1,104 @@
+"""What a sentence is, as opposed to what it says: a heading, a structural line
+(attendance, apologies, signatures), a line addressed to the reader, a
+proposer/seconder or vote line, a resolution. These cues are features of the
+fitted sentence scorer, and two of them are hard rules: a heading or a sentence
+addressed to the reader is never an answer sentence."""
+
+from __future__ import annotations
+
+import re
+
+from qa_app.text import normalise, split_sentences
+
+_ADDRESSED = re.compile(
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier|other|your)\b"
+    r"|\b(?:answer|reply|respond|say|state|tell(?:\s+the\s+user)?)\s+(?:that|with|only)\b"
+    r"|\byou\s+(?:must|should|will|are\s+to|need\s+to|have\s+to)\b"
+    r"|\b(?:as\s+an\s+ai|language\s+model|system\s+prompt|the\s+assistant)\b",
+    re.IGNORECASE,
+)
+_STRUCTURAL = re.compile(
+    r"^\s*(?:present|in attendance|also present|attendance|apologies|absent|signed|chair(?:man|person)?'?s? "
+    r"signature|date of next meeting|meeting (?:closed|opened)|declarations? of interest|agenda item|item \d+|"
+    r"page \d+)\b|\bapologies (?:for absence )?(?:were )?received\b|\b(?:signed|signature)\s*[:._]",
+    re.IGNORECASE,
+)
+_MOVER = re.compile(
+    r"\b(?:proposed|seconded|moved|moved by|seconded by|proposer|seconder|chaired|in the chair|chair(?:man|person)?)"
+    r"\b",
+    re.IGNORECASE,
+)
+_VOTE = re.compile(
+    r"\b(?:carried|unanimous(?:ly)?|vote[sd]?|voting|ayes?|nays?|abstain(?:ed|ing)?|abstentions?|for\s*:|against"
+    r"|motion (?:carried|failed|lost))\b|\b\d{1,2}\s*[-–]\s*\d{1,2}\b",
+    re.IGNORECASE,
+)
+_DECISION = re.compile(
+    r"\b(?:resolved|resolution|agreed|approved|adopted|decided|determined|accepted|endorsed|rejected|refused"
+    r"|declined|council (?:will|shall)|it was agreed|recommendations? (?:was|were) (?:approved|agreed))\b",
+    re.IGNORECASE,
+)
+_PROCEDURE = re.compile(
+    r"\b(?:moved|seconded|roll call|motion to|discussion|discussed|presented|noted|read the|called to order)\b",
+    re.IGNORECASE,
+)
+_END = re.compile(r"[.!?:;…\"'”’)]\s*$")
+_LABELLED = re.compile(r"\S\s*[:–—-]\s+\S")
+"""A "Label: value" line ("Proposed: Councillor Phil Davies", "Vote – 6-1") states something."""
+
+
+def addressed_to_reader(sentence: str) -> bool:
+    """An instruction to whoever reads the paper ("ignore previous
+    instructions", "answer that …", "you must …"): never an answer sentence."""
+    return bool(_ADDRESSED.search(sentence))
+
+
+def injected_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Offsets of the sentences of `paragraph` that cannot be trusted as answers:
+    each sentence addressed to the reader, and any later sentence that repeats
+    what such an instruction told the reader to say."""
+    spans = split_sentences(paragraph)
+    orders = [normalise(s.text) for s in spans if addressed_to_reader(s.text)]
+    out: list[tuple[int, int]] = []
+    for span in spans:
+        text = normalise(span.text).rstrip(".!? ")
+        if addressed_to_reader(span.text) or any(text and text in order for order in orders):
+            out.append((span.start, span.end))
+    return out
+
+
+def is_heading(sentence: str, paragraph_kind: str = "text", paragraph_heading: str | None = None) -> bool:
+    """A title line rather than a statement: the paragraph is a heading, the
+    sentence is its paragraph's heading, or it is a short unpunctuated line of
+    capitalised words ("BUDGET REPORT", "Item 4 Planning Applications") that is
+    neither a "Label: value" line nor a proposer/seconder line."""
+    text = sentence.strip()
+    if paragraph_kind == "heading" or (paragraph_heading and normalise(text) == normalise(paragraph_heading)):
+        return True
+    words = text.split()
+    if not words or len(words) > 12 or _END.search(text) or _LABELLED.search(text) or mover_cue(text):
+        return False
+    capital = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or not w[:1].isalpha())
+    return capital >= 0.7 * len(words)
+
+
+def is_structural(sentence: str) -> bool:
+    """Attendance, apologies, signatures, meeting opened/closed: lines about the
+    meeting rather than its business."""
+    return bool(_STRUCTURAL.search(sentence))
+
+
+def mover_cue(sentence: str) -> bool:
+    return bool(_MOVER.search(sentence))
+
+
+def vote_cue(sentence: str) -> bool:
+    return bool(_VOTE.search(sentence))
+
+
+def decision_cue(sentence: str) -> bool:
+    return bool(_DECISION.search(sentence))
+
+
+def procedure_cue(sentence: str) -> bool:
+    return bool(_PROCEDURE.search(sentence))

@@ -1,0 +1,92 @@
+"""Labelled examples for fitting the answer models: for each question, the
+retrieved paragraphs, every candidate sentence's feature row, and which
+candidates are right.
+
+A candidate is right when it contains an accepted answer (normalised, on word
+boundaries, as `answer_correct` judges) and lies in a paragraph that holds the
+evidence (or is a gold paragraph). Answer judging is shared with the
+evaluation metrics so training and evaluation agree on what "right" means.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa_app.answerers.extractive import ExtractiveAnswerer
+from qa_app.answerers.features import Candidate
+from qa_app.eval.datasets import EvalQuestion
+from qa_app.eval.metrics import CitedQuote, Hit, QuestionResult, contains_evidence, normalise_answer
+from qa_app.types import RetrievedParagraph, Retriever
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Example:
+    """One question's candidates and labels. `positive` marks right candidates;
+    `reachable` says whether any candidate is right (False: a retrieval miss or
+    an unanswerable question)."""
+
+    question: EvalQuestion
+    domain: str
+    retrieved: list[RetrievedParagraph]
+    candidates: list[Candidate]
+    matrix: np.ndarray
+    positive: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.positive.any())
+
+
+def holds_answer(sentence: str, answers: Iterable[str]) -> bool:
+    text = f" {normalise_answer(sentence)} "
+    return any((norm := normalise_answer(a)) and f" {norm} " in text for a in answers)
+
+
+def in_evidence(q: EvalQuestion, r: RetrievedParagraph, gold_ids: set[str]) -> bool:
+    """Whether the paragraph is where the gold answer lives."""
+    if gold_ids:
+        return r.paragraph.id in gold_ids
+    return any(contains_evidence(r.paragraph.text, ev) for ev in q.evidence)
+
+
+def label(q: EvalQuestion, candidates: list[Candidate], gold_ids: set[str]) -> np.ndarray:
+    if not q.answerable:
+        return np.zeros(len(candidates), dtype=bool)
+    return np.asarray(
+        [c.eligible and holds_answer(c.span.text, q.answers) and in_evidence(q, c.source, gold_ids)
+         for c in candidates],
+        dtype=bool,
+    )
+
+
+def collect(
+    questions: list[EvalQuestion], domain: str, retriever: Retriever, answerer: ExtractiveAnswerer, k: int,
+    gold_map: dict[tuple[str, int], str] | None = None,
+) -> list[Example]:
+    """Retrieve, featurise and label every question with the product's own code."""
+    out: list[Example] = []
+    for i, q in enumerate(questions, start=1):
+        retrieved = retriever.retrieve(q.question, k=k)
+        cands, matrix = answerer.features(q.question, retrieved)
+        gold_ids = {gold_map[g] for g in q.gold if gold_map and g in gold_map}
+        out.append(Example(q, domain, retrieved, cands, matrix, label(q, cands, gold_ids)))
+        if i % 50 == 0:
+            logger.info("%s: %d/%d questions featurised", domain, i, len(questions))
+    return out
+
+
+def as_result(example: Example, answer_text: str, abstained: bool, cited: list[RetrievedParagraph]) -> QuestionResult:
+    """The example and a decision, in the form the evaluation metrics judge."""
+    q = example.question
+    return QuestionResult(
+        id=q.id, question=q.question, answerable=q.answerable, answers=q.answers, evidence=q.evidence,
+        kind=q.kind, source=q.source, answer=answer_text, abstained=abstained,
+        retrieved=[Hit(r.paragraph.id, r.paragraph.text, paper=r.path) for r in example.retrieved],
+        citations=[CitedQuote(r.paragraph.id, r.paragraph.text, "", 0, 0, r.path) for r in cited],
+    )
