@@ -44,9 +44,13 @@ class FusionConfig:
     lexical_weight: float = 0.75
     type_boost: float = 0.3
     recency_boost: float = 0.3
-    field_boost: float = 0.5
+    field_boost: float = 0.0
     field_weight: float = 0.0
-    """Weight of the ranking searched inside the papers the question names."""
+    """Weight of the ranking searched inside the papers the question names. Both
+    field weights are 0 by measurement: on the tuning half of the real-paper
+    questions no setting beat leaving them off (bench/tune_retrieval.py,
+    docs/BENCHMARKS.md); the fields still reach retrieval because they are no
+    longer repeated into every paragraph's keyword text."""
     structural_penalty: float = 0.3
     candidates: int = 50
 
