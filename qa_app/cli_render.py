@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from qa_app.types import Answer
 
+
 def render_text(answer: Answer) -> str:
     """A readable answer with its numbered sources (or the closest matches)."""
     lines = [answer.answer, ""]
@@ -16,6 +17,8 @@ def render_text(answer: Answer) -> str:
             src = c.source
             lines.append(f"  [{c.n}] {src.title} ({src.doc_type}, {src.date or 'undated'}) — paragraph "
                          f"{src.paragraph.number}, {src.path}")
+            if src.paragraph.item:
+                lines.append(f"      in item: {src.paragraph.item}")
             lines.append(f"      “{c.quote}”")
     elif answer.retrieved:
         lines.append("Closest matches:")

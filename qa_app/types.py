@@ -52,6 +52,7 @@ class RetrievedParagraph:
             "paragraph": self.paragraph.number, "paragraph_id": self.paragraph.id,
             "text": self.paragraph.text, "score": round(self.score, 6),
             "body": self.body, "page": self.paragraph.page,
+            "item": self.paragraph.item, "heading": self.paragraph.heading,
         }
 
 
