@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ingest.terms import STOPWORDS, content_terms, stem, tokens
 
 __all__ = [
-    "STOPWORDS", "Span", "content_terms", "find_quote", "normalise", "split_sentences", "stem", "tokens",
+    "STOPWORDS", "Span", "content_terms", "normalise", "split_sentences", "stem", "tokens",
 ]
 
 _ABBREVIATIONS = frozenset(
@@ -73,51 +73,3 @@ def normalise(text: str) -> str:
     the form in which evidence and answers are compared."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-def find_quote(paragraph: str, quote: str) -> tuple[int, int] | None:
-    """Offsets of `quote` inside `paragraph`, or None.
-
-    Exact match first; otherwise a match that ignores case, quote style and runs
-    of whitespace, mapped back to the paragraph's own offsets so that
-    `paragraph[start:end]` is what should be shown as the verbatim quote."""
-    quote = quote.strip()
-    if not quote:
-        return None
-    at = paragraph.find(quote)
-    if at >= 0:
-        return at, at + len(quote)
-    folded, index = _fold_with_index(paragraph)
-    target, _ = _fold_with_index(quote)
-    if not target:
-        return None
-    at = folded.find(target)
-    if at < 0:
-        return None
-    return index[at], index[at + len(target) - 1] + 1
-
-
-def _fold_with_index(text: str) -> tuple[str, list[int]]:
-    """A folded copy of `text` and, for each of its characters, the offset of the
-    original character it came from."""
-    out: list[str] = []
-    index: list[int] = []
-    space = False
-    for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch).translate(_QUOTES).casefold()
-        if not folded:
-            continue
-        if folded.isspace():
-            if out and not space:
-                out.append(" ")
-                index.append(i)
-            space = True
-            continue
-        space = False
-        for piece in folded:
-            out.append(piece)
-            index.append(i)
-    while out and out[-1] == " ":
-        out.pop()
-        index.pop()
-    return "".join(out), index
