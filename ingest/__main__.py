@@ -1,4 +1,4 @@
-"""`python -m ingest [PATH ...] [--store DIR] [--dry-run] [--rebuild] [--json]`
+"""`python -m ingest [PATH ...] [--store DIR] [--access LEVEL] [--dry-run] [--rebuild] [--json]`
 
 Exit codes: 0 all papers landed; 1 some failed and the rest landed; 2 usage
 error; 3 the index was built with other settings (re-run with --rebuild).
@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", type=Path, help="index folder (default: .index, or COUNCIL_STORE_DIR)")
     parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     parser.add_argument("--rebuild", action="store_true", help="drop the index and ingest everything again")
+    parser.add_argument("--access", metavar="LEVEL",
+                        help="who may read these papers: public, members or group:NAME (a sidecar's `access` "
+                             "wins; default: the level a paper already has, else public)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     return parser
@@ -69,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         with _progress(interactive) as hook:
             report = run(
                 paths, store, embedder, max_bytes=settings.max_file_bytes,
-                dry_run=args.dry_run, progress=hook,
+                dry_run=args.dry_run, progress=hook, access=args.access,
             )
+        if not args.dry_run:
+            _audit(settings.store_dir, report)
     except StoreMismatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MISMATCH
@@ -87,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _audit(store_dir: Path, report: IngestReport) -> None:
+    """Record the run in the audit log. The audit trail belongs to the access
+    layer (`qa_app`); this entry point, like the app, sits above both packages."""
+    from qa_app.audit import AuditLog, cli_actor, record_report
+
+    record_report(AuditLog.for_store(store_dir), report, actor=cli_actor(), via="cli")
+
+
 def _print_human(report: IngestReport) -> None:
     verb = "would be " if report.dry_run else ""
     for label, items in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
@@ -94,6 +107,8 @@ def _print_human(report: IngestReport) -> None:
             print(f"{label:>9}: {item}" if not report.dry_run else f"{verb}{label}: {item}")
     for skip in report.skipped:
         print(f"  skipped: {skip.path}: {skip.error}")
+    for doc_id, level in report.access_changed.items():
+        print(f"{verb}access: {doc_id} → {level}")
     for failure in report.failed:
         print(f"   FAILED: {failure.path}: {failure.error}", file=sys.stderr)
     print(report.summary())

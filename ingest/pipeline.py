@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.access_levels import parse_level
 from ingest.batcher import EmbedBatcher, ProgressHook
 from ingest.chunk import chunk_paper
 from ingest.embed import Embedder
@@ -60,6 +61,8 @@ class Plan:
     removed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
+    kept: list[Candidate] = field(default_factory=list)
+    """The unchanged papers' candidates (a run's `access` may still apply to them)."""
 
 
 def doc_id_for(path: Path) -> str:
@@ -179,6 +182,7 @@ def plan(paths: Sequence[Path], store: PaperStore, max_bytes: int) -> Plan:
             result.updated.append(cand)
         else:
             result.unchanged.append(cand.doc_id)
+            result.kept.append(cand)
     seen.update(f.path for f in failures)
     skipped = {s.path for s in result.skipped}
     for doc_id in sorted(stored):
@@ -212,25 +216,34 @@ def run(
     dry_run: bool = False,
     progress: ProgressHook | None = None,
     batch_chunks: int = 64,
+    access: str | None = None,
 ) -> IngestReport:
     """Bring the store in line with the papers under `paths`.
 
     Each paper lands or fails on its own; a failure never stops the others.
+    A paper's access level is its sidecar's `access`, else `access` (a stored
+    level, e.g. `members`), else the level it already has, else public; an
+    unchanged paper whose level changes is updated without re-embedding.
     """
     started = time.perf_counter()
+    access = parse_level(access) if access is not None else None
     notify = progress or (lambda _event, _n: None)
     if not dry_run:
         store.sweep_orphans()
+        store.sync_access()
     todo = plan(paths, store, max_bytes)
+    levels = store.access_levels()
     report = IngestReport(
         added=[c.doc_id for c in todo.added], updated=[c.doc_id for c in todo.updated],
         unchanged=list(todo.unchanged), removed=list(todo.removed),
         failed=list(todo.failed), skipped=list(todo.skipped), dry_run=dry_run,
     )
     work = todo.added + todo.updated
+    if access is not None:
+        _apply_access(todo.kept, access, levels, store, report, dry_run=dry_run)
     if dry_run:
         for cand in work:
-            _parse(cand, embedder, report, chunk=False)
+            _parse(cand, embedder, report, chunk=False, access=access or levels.get(cand.doc_id))
     else:
         with store.batch():
             for doc_id in todo.removed:
@@ -238,7 +251,7 @@ def run(
             notify("total_files", len(work))
             batcher = EmbedBatcher(store, embedder, report, notify, batch_chunks)
             for cand in work:
-                parsed = _parse(cand, embedder, report, chunk=True)
+                parsed = _parse(cand, embedder, report, chunk=True, access=access or levels.get(cand.doc_id))
                 if parsed is None:
                     notify("file", 1)
                 else:
@@ -253,13 +266,32 @@ def run(
     return report
 
 
+def _apply_access(
+    kept: Sequence[Candidate], access: str, levels: dict[str, str], store: PaperStore, report: IngestReport,
+    *, dry_run: bool,
+) -> None:
+    """Give unchanged papers the run's level, unless their sidecar names one."""
+    for cand in kept:
+        try:
+            named = read_sidecar(cand.path).get("access")
+        except LoadError as exc:
+            report.failed.append(Failure(cand.doc_id, exc.reason))
+            continue
+        if named is None and levels.get(cand.doc_id) != access:
+            if dry_run or store.set_access(cand.doc_id, access):
+                report.access_changed[cand.doc_id] = access
+
+
 def _parse(
-    cand: Candidate, embedder: Embedder, report: IngestReport, *, chunk: bool
+    cand: Candidate, embedder: Embedder, report: IngestReport, *, chunk: bool, access: str | None = None
 ) -> tuple[Paper, list[Chunk]] | None:
     """Parse (and chunk) one paper, or record why it failed. A dry run parses
-    too (no model needed), so it predicts the failures a real run would report."""
+    too (no model needed), so it predicts the failures a real run would report.
+    `access` is the level for a paper whose sidecar names none."""
     try:
         paper = parse_paper(cand)
+        if access is not None and paper.meta.origin.get("access") != "sidecar":
+            paper.meta.access = access
         return paper, (chunk_paper(paper, embedder.count_tokens, embedder.max_tokens) if chunk else [])
     except CouncilPapersError as exc:
         reason = exc.reason if isinstance(exc, LoadError) else str(exc)

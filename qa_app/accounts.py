@@ -119,6 +119,11 @@ class Accounts:
         user = self.get(name) if name else None
         return Viewer(user.name, user.groups) if user else Viewer.anonymous()
 
+    def viewer_of(self, name: str) -> Viewer:
+        """The viewer for an account that must exist (`ask --as`): an error names a missing one."""
+        user = self.require(name)
+        return Viewer(user.name, user.groups)
+
     def identity_mapping(self) -> IdentityMapping:
         """The provider-identity to group mapping kept in the file's `identity` section."""
         return IdentityMapping.from_json(self._read().get("identity"), source=self.path)

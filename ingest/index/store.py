@@ -155,6 +155,8 @@ class PaperStore:
             return []
         hits = list(self.vectors.query(vector, k, filters))
         known = self.catalogue.known_chunks([chunk_id for chunk_id, _, _ in hits])
+        if filters is not None and filters.access is not None:
+            known = self.catalogue.readable_chunks(sorted(known), filters.access)
         scores: dict[str, float] = {}
         for chunk_id, paragraph_ids, similarity in hits:
             if chunk_id in known:
@@ -213,6 +215,7 @@ class PaperStore:
                 {
                     "doc_id": paper.doc_id, "paragraph_ids": ",".join(c.paragraph_ids), "doc_type": meta.doc_type,
                     "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
+                    "access": meta.access,
                 }
                 for c in chunks
             ],
@@ -239,6 +242,33 @@ class PaperStore:
         with self.catalogue.transaction() as db:
             Catalogue.clear(db)
         self._written()
+
+    def access_levels(self) -> dict[str, str]:
+        """doc_id → access level of every stored paper."""
+        return self.catalogue.access_levels()
+
+    def set_access(self, doc_id: str, level: str) -> bool:
+        """Change who may read a paper without re-embedding it; False when the
+        store has no such paper. The catalogue changes first, and dense hits are
+        checked against it, so a narrowing applies at once even if Chroma lags."""
+        with self.catalogue.transaction() as db:
+            found = Catalogue.set_access(db, doc_id, level)
+        if found:
+            self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level})
+            self._written()
+        return found
+
+    def sync_access(self) -> int:
+        """Copy every paper's level into its chunks' Chroma metadata (once, for
+        an index built before papers had levels); returns the papers updated."""
+        if self.catalogue.setting("access_in_vectors") == "1":
+            return 0
+        levels = self.access_levels()
+        for doc_id, level in levels.items():
+            self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level})
+        with self.catalogue.transaction() as db:
+            Catalogue.set_setting(db, "access_in_vectors", "1")
+        return len(levels)
 
     def sweep_orphans(self) -> int:
         """Delete vectors the catalogue does not list (what a killed run leaves)."""

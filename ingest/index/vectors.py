@@ -77,6 +77,11 @@ class VectorIndex:
         for batch in _batches(sorted(ids)):
             self.collection.delete(ids=batch)
 
+    def set_metadata(self, ids: Sequence[str], values: dict[str, Any]) -> None:
+        """Change some metadata keys of existing chunks, leaving vectors and other keys as they are."""
+        for batch in _batches(sorted(ids)):
+            self.collection.update(ids=batch, metadatas=[dict(values) for _ in batch])
+
     def ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
 
