@@ -217,16 +217,15 @@ def run(
     progress: ProgressHook | None = None,
     batch_chunks: int = 64,
     access: str | None = None,
+    new_access: str | None = None,
 ) -> IngestReport:
-    """Bring the store in line with the papers under `paths`.
-
-    Each paper lands or fails on its own; a failure never stops the others.
-    A paper's access level is its sidecar's `access`, else `access` (a stored
-    level, e.g. `members`), else the level it already has, else public; an
-    unchanged paper whose level changes is updated without re-embedding.
-    """
+    """Bring the store in line with the papers under `paths`; each paper lands
+    or fails on its own, a failure never stops the others. A paper's access
+    level is its sidecar's `access`, else `access`, else the level it already
+    has, else `new_access`, else public. An unchanged paper whose level changes
+    is updated without re-embedding."""
     started = time.perf_counter()
-    access = parse_level(access) if access is not None else None
+    access, new_access = (parse_level(a) if a is not None else None for a in (access, new_access))
     notify = progress or (lambda _event, _n: None)
     if not dry_run:
         store.sweep_orphans()
@@ -239,11 +238,12 @@ def run(
         failed=list(todo.failed), skipped=list(todo.skipped), dry_run=dry_run,
     )
     work = todo.added + todo.updated
+    level = {c.doc_id: access or levels.get(c.doc_id, new_access) for c in work}
     if access is not None:
         _apply_access(todo.kept, access, levels, store, report, dry_run=dry_run)
     if dry_run:
         for cand in work:
-            _parse(cand, embedder, report, chunk=False, access=access or levels.get(cand.doc_id))
+            _parse(cand, embedder, report, chunk=False, access=level[cand.doc_id])
     else:
         with store.batch():
             for doc_id in todo.removed:
@@ -251,7 +251,7 @@ def run(
             notify("total_files", len(work))
             batcher = EmbedBatcher(store, embedder, report, notify, batch_chunks)
             for cand in work:
-                parsed = _parse(cand, embedder, report, chunk=True, access=access or levels.get(cand.doc_id))
+                parsed = _parse(cand, embedder, report, chunk=True, access=level[cand.doc_id])
                 if parsed is None:
                     notify("file", 1)
                 else:
@@ -266,10 +266,8 @@ def run(
     return report
 
 
-def _apply_access(
-    kept: Sequence[Candidate], access: str, levels: dict[str, str], store: PaperStore, report: IngestReport,
-    *, dry_run: bool,
-) -> None:
+def _apply_access(kept: Sequence[Candidate], access: str, levels: dict[str, str], store: PaperStore,
+                  report: IngestReport, *, dry_run: bool) -> None:
     """Give unchanged papers the run's level, unless their sidecar names one."""
     for cand in kept:
         try:
@@ -277,9 +275,8 @@ def _apply_access(
         except LoadError as exc:
             report.failed.append(Failure(cand.doc_id, exc.reason))
             continue
-        if named is None and levels.get(cand.doc_id) != access:
-            if dry_run or store.set_access(cand.doc_id, access):
-                report.access_changed[cand.doc_id] = access
+        if named is None and levels.get(cand.doc_id) != access and (dry_run or store.set_access(cand.doc_id, access)):
+            report.access_changed[cand.doc_id] = access
 
 
 def _parse(
@@ -287,7 +284,7 @@ def _parse(
 ) -> tuple[Paper, list[Chunk]] | None:
     """Parse (and chunk) one paper, or record why it failed. A dry run parses
     too (no model needed), so it predicts the failures a real run would report.
-    `access` is the level for a paper whose sidecar names none."""
+    `access` is the level when the sidecar names none."""
     try:
         paper = parse_paper(cand)
         if access is not None and paper.meta.origin.get("access") != "sidecar":
