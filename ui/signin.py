@@ -96,7 +96,8 @@ def _local_form(settings: Settings) -> None:
         submitted = st.form_submit_button("Sign in")
     if not submitted:
         return
-    client = getattr(st.context, "ip_address", None)
+    address = getattr(st.context, "ip_address", None)
+    client = address if isinstance(address, str) else None  # None where there is no request (tests)
     viewer = accounts_for(settings).verify(name, password, client=client)
     if viewer is None:
         st.error("That user name and password do not match.")
