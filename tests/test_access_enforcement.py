@@ -194,3 +194,26 @@ def test_cli_answers_as_a_user_or_the_public_and_sees_everything_by_default(
     assert "Wavecrest" in cited(ask("--batch", str(batch), "--as", "cab", "--accounts", str(accounts))[0])
     assert cli.main(["ask", question, "--store", str(library), "--as", "nobody", "--accounts", str(accounts)]) == 1
     assert "nobody" in capsys.readouterr().err
+
+
+def test_ingest_cli_sets_levels_and_records_the_run_in_the_audit_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ingest import __main__ as ingest_cli
+    from qa_app.audit import AuditLog
+
+    monkeypatch.setattr(ingest_cli, "make_embedder", lambda _settings: embedder)
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "bins.txt").write_text("Bin collections\n\nThe council collects bins weekly on Tuesdays.\n")
+    index = tmp_path / "index"
+    assert ingest_cli.main([str(papers), "--store", str(index), "--access", "members", "--json"]) == 0
+    capsys.readouterr()
+    assert ingest_cli.main([str(papers), "--store", str(index), "--access", "group:planning"]) == 0
+    assert "access: " in capsys.readouterr().out
+    assert ingest_cli.main([str(papers), "--store", str(index), "--access", "secret"]) != 0
+    assert "'secret'" in capsys.readouterr().err
+    events = list(AuditLog.for_store(index).read())
+    assert [e.event for e in events] == ["ingest", "access_change"]
+    assert events[0].actor and events[0].actor.startswith("cli") and events[0].papers[0].endswith("bins.txt")
+    assert events[1].detail["level"] == "group:planning"
