@@ -118,3 +118,21 @@ def test_only_an_officer_may_ingest_an_empty_library_from_the_chat_page(
         assert any("ask an officer" in i.value for i in at.info)
     at = chat("olive")
     assert [b for b in at.button if b.label.startswith("Ingest the corpus folder")]
+
+
+def test_questions_are_logged_only_when_configured_and_the_sidebar_says_so(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa_app.audit import AuditLog
+
+    at = chat("mo")
+    ask(at, DEPOT)
+    assert not any("recorded in the audit log" in c.value for c in at.caption)
+    assert "question" not in {e.event for e in AuditLog.for_store(library).read()}
+    monkeypatch.setenv("COUNCIL_LOG_QUESTIONS", "true")
+    at = chat("mo")
+    assert any("Questions you ask are recorded in the audit log" in c.value for c in at.caption)
+    ask(at, DEPOT)
+    logged = [e for e in AuditLog.for_store(library).read() if e.event == "question"]
+    assert [(e.actor, e.detail["question"]) for e in logged] == [("mo", DEPOT)]
+    assert logged[0].papers and logged[0].papers[0].endswith(MEMBERS_FILE)
