@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from ingest.config import Settings
+from ingest.errors import CouncilPapersError
 from qa_app.access import Viewer, describe, load_access_settings
 from qa_app.accounts import Accounts, default_path
 from qa_app.audit import AuditLog
@@ -98,7 +99,11 @@ def _local_form(settings: Settings) -> None:
         return
     address = getattr(st.context, "ip_address", None)
     client = address if isinstance(address, str) else None  # None where there is no request (tests)
-    viewer = accounts_for(settings).verify(name, password, client=client)
+    try:
+        viewer = accounts_for(settings).verify(name, password, client=client)
+    except CouncilPapersError as exc:  # a damaged accounts file: say so, never sign in
+        st.error(f"Sign-in is not available: {exc}")
+        return
     if viewer is None:
         st.error("That user name and password do not match.")
         return
