@@ -7,6 +7,7 @@ decided in `qa_app.access`.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,20 @@ def parse_level(value: str | None, *, source: str | Path | None = None) -> str:
     """The stored form of an access level, validated (see `AccessLevel.parse`)."""
     return str(AccessLevel.parse(value, source=source))
 
+
+
+def without_access(sidecar: bytes) -> bytes:
+    """A sidecar's bytes as they count for a paper's content hash: with any
+    `access` key left out, so changing only the level never re-embeds the paper
+    (the run applies it to the catalogue and Chroma metadata instead)."""
+    try:
+        data = json.loads(sidecar)
+    except ValueError:
+        return sidecar
+    if not isinstance(data, dict) or "access" not in data:
+        return sidecar
+    del data["access"]
+    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
 def _where(source: str | Path | None) -> str:

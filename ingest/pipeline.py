@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.access_levels import parse_level
+from ingest.access_levels import parse_level, without_access
 from ingest.batcher import EmbedBatcher, ProgressHook
 from ingest.chunk import chunk_paper
 from ingest.embed import Embedder
@@ -77,7 +77,7 @@ def doc_id_for(path: Path) -> str:
 
 def content_hash(data: bytes, sidecar: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (PIPELINE_VERSION.encode(), data, b"\0sidecar\0", sidecar):
+    for part in (PIPELINE_VERSION.encode(), data, b"\0sidecar\0", without_access(sidecar)):
         digest.update(part)
     return digest.hexdigest()
 
@@ -239,8 +239,7 @@ def run(
     )
     work = todo.added + todo.updated
     level = {c.doc_id: access or levels.get(c.doc_id, new_access) for c in work}
-    if access is not None:
-        _apply_access(todo.kept, access, levels, store, report, dry_run=dry_run)
+    _apply_access(todo.kept, access, levels, store, report, dry_run=dry_run)
     if dry_run:
         for cand in work:
             _parse(cand, embedder, report, chunk=False, access=level[cand.doc_id])
@@ -266,17 +265,18 @@ def run(
     return report
 
 
-def _apply_access(kept: Sequence[Candidate], access: str, levels: dict[str, str], store: PaperStore,
+def _apply_access(kept: Sequence[Candidate], access: str | None, levels: dict[str, str], store: PaperStore,
                   report: IngestReport, *, dry_run: bool) -> None:
-    """Give unchanged papers the run's level, unless their sidecar names one."""
+    """Give unchanged papers their sidecar's level, else the run's, when it differs."""
     for cand in kept:
         try:
             named = read_sidecar(cand.path).get("access")
         except LoadError as exc:
             report.failed.append(Failure(cand.doc_id, exc.reason))
             continue
-        if named is None and levels.get(cand.doc_id) != access and (dry_run or store.set_access(cand.doc_id, access)):
-            report.access_changed[cand.doc_id] = access
+        wanted = named or access
+        if wanted and levels.get(cand.doc_id) != wanted and (dry_run or store.set_access(cand.doc_id, wanted)):
+            report.access_changed[cand.doc_id] = wanted
 
 
 def _parse(

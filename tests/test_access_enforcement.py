@@ -217,3 +217,29 @@ def test_ingest_cli_sets_levels_and_records_the_run_in_the_audit_log(
     assert [e.event for e in events] == ["ingest", "access_change"]
     assert events[0].actor and events[0].actor.startswith("cli") and events[0].papers[0].endswith("bins.txt")
     assert events[1].detail["level"] == "group:planning"
+
+
+def test_editing_a_sidecar_level_changes_access_without_reembedding(tmp_path: Path, fake_embedder: object,
+                                                                    settings: Settings) -> None:
+    from conftest import FakeEmbedder
+
+    embedder = fake_embedder
+    assert isinstance(embedder, FakeEmbedder)
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "bins.txt").write_text("Bin collections\n\nThe council collects bins weekly on Tuesdays.\n")
+    sidecar = papers / "bins.txt.meta.json"
+    sidecar.write_text(json.dumps({"title": "Bins", "access": "members"}))
+    store = make_store(tmp_path / "index", embedder, settings)  # type: ignore[arg-type]
+    first = run([papers], store, embedder, max_bytes=10**6)  # type: ignore[arg-type]
+    assert first.added and set(store.access_levels().values()) == {"members"}
+    embedded = embedder.embedded
+    sidecar.write_text(json.dumps({"access": "group:planning", "title": "Bins"}))
+    second = run([papers], store, embedder, max_bytes=10**6)
+    assert second.unchanged and not second.updated and embedder.embedded == embedded
+    assert list(second.access_changed.values()) == ["group:planning"]
+    assert set(store.access_levels().values()) == {"group:planning"}
+    sidecar.write_text(json.dumps({"access": "secret", "title": "Bins"}))
+    third = run([papers], store, embedder, max_bytes=10**6)
+    assert "'secret'" in third.failed[0].error and set(store.access_levels().values()) == {"group:planning"}
+    store.close()
