@@ -22,6 +22,7 @@ import numpy as np
 
 from ingest.dates import date_bounds
 from ingest.errors import StoreMismatchError
+from ingest.index.access import AccessLevels
 from ingest.index.catalogue import Catalogue, StoredDocument
 from ingest.index.filters import Filters
 from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
@@ -64,8 +65,8 @@ class Integrity:
         return out
 
 
-class PaperStore:
-    """Catalogue + vectors + lexical index, kept in step.
+class PaperStore(AccessLevels):
+    """Catalogue + vectors + lexical index, kept in step (access-level changes: `AccessLevels`).
 
     `store_dir` holds the catalogue (`catalogue.sqlite`), the BM25 index and, unless
     `chroma_host` is set, the persistent Chroma folder.
@@ -242,33 +243,6 @@ class PaperStore:
         with self.catalogue.transaction() as db:
             Catalogue.clear(db)
         self._written()
-
-    def access_levels(self) -> dict[str, str]:
-        """doc_id → access level of every stored paper."""
-        return self.catalogue.access_levels()
-
-    def set_access(self, doc_id: str, level: str) -> bool:
-        """Change who may read a paper without re-embedding it; False when the
-        store has no such paper. The catalogue changes first, and dense hits are
-        checked against it, so a narrowing applies at once even if Chroma lags."""
-        with self.catalogue.transaction() as db:
-            found = Catalogue.set_access(db, doc_id, level)
-        if found:
-            self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level})
-            self._written()
-        return found
-
-    def sync_access(self) -> int:
-        """Copy every paper's level into its chunks' Chroma metadata (once, for
-        an index built before papers had levels); returns the papers updated."""
-        if self.catalogue.setting("access_in_vectors") == "1":
-            return 0
-        levels = self.access_levels()
-        for doc_id, level in levels.items():
-            self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level})
-        with self.catalogue.transaction() as db:
-            Catalogue.set_setting(db, "access_in_vectors", "1")
-        return len(levels)
 
     def sweep_orphans(self) -> int:
         """Delete vectors the catalogue does not list (what a killed run leaves)."""
