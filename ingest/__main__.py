@@ -1,4 +1,4 @@
-"""`python -m ingest [PATH ...] [--store DIR] [--dry-run | --rebuild | --check | --repair] [--json]`
+"""`python -m ingest [PATH ...] [--store DIR] [--access LEVEL] [--dry-run | --rebuild | --check | --repair] [--json]`
 `python -m ingest --list [--store DIR] [--json]` lists the library with flags.
 
 Exit codes: 0 all papers landed; 1 some failed and the rest landed; 2 usage
@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="re-embed missing vectors and drop orphaned ones, touching nothing else")
     parser.add_argument("--list", action="store_true",
                         help="list every paper in the library (title, council, body, type, date, flags)")
+    parser.add_argument("--access", metavar="LEVEL",
+                        help="who may read these papers: public, members or group:NAME (a sidecar's `access` "
+                             "wins; default: the level a paper already has, else public)")
     parser.add_argument("--json", action="store_true",
                         help="print JSON: one summary object, or with --list one array of papers")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
@@ -87,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         with _progress(interactive) as hook:
             report = run(
                 paths, store, embedder, max_bytes=settings.max_file_bytes,
-                dry_run=args.dry_run, progress=hook, limits=settings.parse_limits,
+                dry_run=args.dry_run, progress=hook, limits=settings.parse_limits, access=args.access,
             )
+        if not args.dry_run:
+            _audit(settings.store_dir, report)
     except StoreMismatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MISMATCH
@@ -107,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print_human(report)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
 
 
 def _open(settings: Settings, embedder: Embedder, *, rebuild: bool) -> PaperStore:
@@ -165,6 +172,13 @@ def _list(settings: Settings, embedder: Embedder, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _audit(store_dir: Path, report: IngestReport) -> None:
+    """Record the run in the audit log beside the store."""
+    from ingest.audit import AuditLog, cli_actor, record_report
+
+    record_report(AuditLog.for_store(store_dir), report, actor=cli_actor(), via="cli")
+
+
 def _print_human(report: IngestReport) -> None:
     verb = "would be " if report.dry_run else ""
     for label, items in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
@@ -172,6 +186,8 @@ def _print_human(report: IngestReport) -> None:
             print(f"{label:>9}: {item}" if not report.dry_run else f"{verb}{label}: {item}")
     for skip in report.skipped:
         print(f"  skipped: {skip.path}: {skip.error}")
+    for doc_id, level in report.access_changed.items():
+        print(f"{verb}access: {doc_id} → {level}")
     for failure in report.failed:
         print(f"   FAILED: {failure.path}: {failure.error}", file=sys.stderr)
     print(report.summary())

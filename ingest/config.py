@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.access_levels import AccessError
 from ingest.embed import BACKENDS
 from ingest.limits import ParseLimits
 
@@ -79,3 +80,23 @@ def load_settings(store_dir: Path | None = None, **overrides: object) -> Setting
     if store_dir is not None:
         updates["store_dir"] = Path(store_dir)
     return settings.model_copy(update=updates) if updates else settings
+
+
+class AccessSettings(BaseSettings):
+    """Where accounts live and whether questions are audited (env prefix `COUNCIL_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="COUNCIL_", env_file=".env", extra="ignore")
+
+    accounts_file: Path | None = Field(None, description="Accounts file (default: accounts.json in the store folder).")
+    log_questions: bool = Field(False, description="Write each question asked to the audit log.")
+
+
+def load_access_settings() -> AccessSettings:
+    """The access settings, with a bad value reported as the product's error."""
+    from pydantic import ValidationError
+
+    try:
+        return AccessSettings()
+    except ValidationError as exc:
+        raise AccessError(f"bad access setting: {exc.errors()[0]['msg']} "
+                          f"({', '.join(str(part) for part in exc.errors()[0]['loc'])})") from exc

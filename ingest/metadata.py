@@ -3,7 +3,8 @@ title block (`header`), its file name and, for the kind of paper, its wording.
 
 A sidecar is `<paper file name>.meta.json` beside the paper, e.g.
 `minutes-2016-10-17.txt.meta.json`, holding any of `title`, `doc_type`,
-`council`, `body`, `date` (ISO `YYYY-MM-DD`, `YYYY-MM` or `YYYY`).
+`council`, `body`, `date` (ISO `YYYY-MM-DD`, `YYYY-MM` or `YYYY`) and `access`
+(`public`, `members` or `group:<name>`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 
 from ingest import header as hdr
+from ingest.access_levels import AccessError, parse_level
 from ingest.dates import date_from_filename, find_date, find_dates, is_partial_date, spoken_date
 from ingest.errors import LoadError
 from ingest.load import SIDECAR_SUFFIX
@@ -53,6 +55,11 @@ def read_sidecar(paper: Path) -> dict[str, str | None]:
     date = values.get("date")
     if date is not None and not (_ISO_PARTIAL.match(date) and is_partial_date(date)):
         raise LoadError(str(path), f"field 'date' must be YYYY-MM-DD, YYYY-MM or YYYY; got {date!r}")
+    if data.get("access") is not None:
+        try:
+            values["access"] = parse_level(data["access"])
+        except AccessError as exc:
+            raise LoadError(str(path), f"field 'access' in {path.name}: {exc}") from exc
     return values
 
 
@@ -85,7 +92,8 @@ def build_meta(path: Path, paragraphs: list[Paragraph], sidecar: dict[str, str |
         council=values["council"],
         body=values["body"],
         date=values["date"],
-        origin=origin,
+        origin={**origin, **({"access": "sidecar"} if sidecar.get("access") else {})},
+        access=sidecar.get("access") or "public",
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.access_levels import parse_level, without_access
 from ingest.batcher import EmbedBatcher, ProgressHook
 from ingest.chunk import chunk_paper
 from ingest.embed import Embedder
@@ -62,6 +63,8 @@ class Plan:
     removed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
+    kept: list[Candidate] = field(default_factory=list)
+    """The unchanged papers' candidates (a run's `access` may still apply to them)."""
 
 
 def doc_id_for(path: Path) -> str:
@@ -76,7 +79,7 @@ def doc_id_for(path: Path) -> str:
 
 def content_hash(data: bytes, sidecar: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (PIPELINE_VERSION.encode(), data, b"\0sidecar\0", sidecar):
+    for part in (PIPELINE_VERSION.encode(), data, b"\0sidecar\0", without_access(sidecar)):
         digest.update(part)
     return digest.hexdigest()
 
@@ -181,6 +184,7 @@ def plan(paths: Sequence[Path], store: PaperStore, max_bytes: int) -> Plan:
             result.updated.append(cand)
         else:
             result.unchanged.append(cand.doc_id)
+            result.kept.append(cand)
     seen.update(f.path for f in failures)
     skipped = {s.path for s in result.skipped}
     for doc_id in sorted(stored):
@@ -218,19 +222,24 @@ def run(
     progress: ProgressHook | None = None,
     batch_chunks: int = 64,
     limits: ParseLimits = DEFAULT_LIMITS,
+    access: str | None = None,
+    new_access: str | None = None,
 ) -> IngestReport:
-    """Bring the store in line with the papers under `paths`.
-
-    Each paper lands or fails on its own; a failure never stops the others.
-    """
+    """Bring the store in line with the papers under `paths`; each paper lands
+    or fails on its own, a failure never stops the others. A paper's access
+    level is its sidecar's `access`, else `access`, else the level it already
+    has, else `new_access`, else public. An unchanged paper whose level changes
+    is updated without re-embedding."""
     started = time.perf_counter()
+    access, new_access = (parse_level(a) if a is not None else None for a in (access, new_access))
     notify = progress or (lambda _event, _n: None)
     if dry_run:
-        report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks, limits)
+        report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks, limits, access, new_access)
     else:
         with store.batch():  # holds the write lock from plan to last write
             store.sweep_orphans()
-            report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks, limits)
+            store.sync_access()
+            report = _run(paths, store, embedder, max_bytes, dry_run, notify, batch_chunks, limits, access, new_access)
             repair_vectors(store, embedder)
     report.drop_failed()
     report.documents, report.paragraphs, report.chunks = (
@@ -242,25 +251,28 @@ def run(
 
 def _run(
     paths: Sequence[Path], store: PaperStore, embedder: Embedder, max_bytes: int, dry_run: bool,
-    notify: ProgressHook, batch_chunks: int, limits: ParseLimits,
+    notify: ProgressHook, batch_chunks: int, limits: ParseLimits, access: str | None, new_access: str | None,
 ) -> IngestReport:
     todo = plan(paths, store, max_bytes)
+    levels = store.access_levels()
     report = IngestReport(
         added=[c.doc_id for c in todo.added], updated=[c.doc_id for c in todo.updated],
         unchanged=list(todo.unchanged), removed=list(todo.removed),
         failed=list(todo.failed), skipped=list(todo.skipped), dry_run=dry_run,
     )
     work = todo.added + todo.updated
+    level = {c.doc_id: access or levels.get(c.doc_id, new_access) for c in work}
+    _apply_access(todo.kept, access, levels, store, report, dry_run=dry_run)
     if dry_run:
         for cand in work:
-            _parse(cand, embedder, report, limits, chunk=False)
+            _parse(cand, embedder, report, limits, chunk=False, access=level[cand.doc_id])
         return report
     for doc_id in todo.removed:
         store.delete_paper(doc_id)
     notify("total_files", len(work))
     batcher = EmbedBatcher(store, embedder, report, notify, batch_chunks)
     for cand in work:
-        parsed = _parse(cand, embedder, report, limits, chunk=True)
+        parsed = _parse(cand, embedder, report, limits, chunk=True, access=level[cand.doc_id])
         if parsed is None:
             notify("file", 1)
         else:
@@ -269,13 +281,31 @@ def _run(
     return report
 
 
+def _apply_access(kept: Sequence[Candidate], access: str | None, levels: dict[str, str], store: PaperStore,
+                  report: IngestReport, *, dry_run: bool) -> None:
+    """Give unchanged papers their sidecar's level, else the run's, when it differs."""
+    for cand in kept:
+        try:
+            named = read_sidecar(cand.path).get("access")
+        except LoadError as exc:
+            report.failed.append(Failure(cand.doc_id, exc.reason))
+            continue
+        wanted = named or access
+        if wanted and levels.get(cand.doc_id) != wanted and (dry_run or store.set_access(cand.doc_id, wanted)):
+            report.access_changed[cand.doc_id] = wanted
+
+
 def _parse(
-    cand: Candidate, embedder: Embedder, report: IngestReport, limits: ParseLimits, *, chunk: bool
+    cand: Candidate, embedder: Embedder, report: IngestReport, limits: ParseLimits, *, chunk: bool,
+    access: str | None = None,
 ) -> tuple[Paper, list[Chunk]] | None:
     """Parse (and chunk) one paper, or record why it failed. A dry run parses
-    too (no model needed), so it predicts the failures a real run would report."""
+    too (no model needed), so it predicts the failures a real run would report.
+    `access` is the level when the sidecar names none."""
     try:
         paper = parse_paper(cand, limits)
+        if access is not None and paper.meta.origin.get("access") != "sidecar":
+            paper.meta.access = access
         return paper, (chunk_paper(paper, embedder.count_tokens, embedder.max_tokens) if chunk else [])
     except CouncilPapersError as exc:
         reason = exc.reason if isinstance(exc, LoadError) else str(exc)

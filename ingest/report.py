@@ -47,6 +47,8 @@ class IngestReport:
     embedded_chunks: int = 0
     uploaded: list[str] = field(default_factory=list)
     """Papers of this run that came from uploads (Officer page)."""
+    access_changed: dict[str, str] = field(default_factory=dict)
+    """Unchanged papers whose access level this run changed (doc_id → new level), without re-embedding."""
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)

@@ -33,7 +33,8 @@ class Block:
 class PaperMeta:
     """Descriptive metadata of one paper. `date` is ISO `YYYY-MM-DD` (or `YYYY-MM`
     / `YYYY` when only that much is stated). `origin` says, per field, whether the
-    value came from the sidecar or was inferred from the text."""
+    value came from the sidecar or was inferred from the text. `access` is who may
+    read it (see `ingest.access_levels`)."""
 
     title: str
     doc_type: str = "report"
@@ -41,6 +42,7 @@ class PaperMeta:
     body: str | None = None
     date: str | None = None
     origin: dict[str, str] = field(default_factory=dict)
+    access: str = "public"
 
 
 @dataclass(frozen=True)

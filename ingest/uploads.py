@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.access_levels import PUBLIC, AccessError, parse_level
 from ingest.batcher import ProgressHook
 from ingest.embed import Embedder
 from ingest.errors import ConfigError, CouncilPapersError, LoadError
@@ -155,9 +156,11 @@ def apply(
     max_bytes: int,
     progress: ProgressHook | None = None,
     limits: ParseLimits = DEFAULT_LIMITS,
+    access: str | None = None,
 ) -> IngestReport:
     """Keep the uploads that pass every check in the corpus folder, then ingest
-    the folder. Each rejected upload is reported by name and not written."""
+    the folder (new papers get `access` unless their sidecar names a level).
+    Each rejected upload is reported by name and not written."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
     papers, sidecars, rejected = _split(uploads)
     kept: list[str] = []
@@ -177,7 +180,8 @@ def apply(
             continue
         kept.append(doc_id_for(target))
         logger.info("saved upload %s", name)
-    report = run([corpus_dir], store, embedder, max_bytes=max_bytes, progress=progress, limits=limits)
+    report = run([corpus_dir], store, embedder, max_bytes=max_bytes, progress=progress, limits=limits,
+                 new_access=access)
     report.failed.extend(rejected)
     report.uploaded = kept + [f.path for f in rejected]
     return report
@@ -204,3 +208,21 @@ def delete(store: PaperStore, doc_id: str, corpus_dir: Path, *, remove_file: boo
     resolved.unlink()
     resolved.with_name(resolved.name + SIDECAR_SUFFIX).unlink(missing_ok=True)
     return resolved
+
+
+def new_paper_access(level: str) -> str | None:
+    """The level the Officer page gives new uploads: None for public, so papers
+    already in the folder keep theirs."""
+    parsed = parse_level(level, source="access for new papers")
+    return None if parsed == PUBLIC else parsed
+
+
+def change_access(store: PaperStore, doc_id: str, level: str) -> tuple[str, str]:
+    """Set one paper's access level (validated); returns (before, after)."""
+    after = parse_level(level or None, source=doc_id) if level.strip() else None
+    if after is None:
+        raise AccessError(f"{doc_id}: give an access level (public, members or group:<name>)")
+    before = store.access_levels().get(doc_id)
+    if before is None or not store.set_access(doc_id, after):
+        raise ConfigError(f"no paper {doc_id!r} in the library")
+    return before, after

@@ -7,16 +7,19 @@ from __future__ import annotations
 import streamlit as st
 
 from ingest import uploads as officer
+from ingest.audit import record_report
 from ingest.errors import CouncilPapersError
 from qa_app.feedback import FeedbackStore
 from qa_app.markdown import escape_markdown
 from ui.ingest_view import ProgressBar, render_plan, render_report
 from ui.library_view import format_time, library_rows
 from ui.resources import PAGE_ICON, open_page
+from ui.signin import audit_log
 
 st.set_page_config(page_title="Officer: library", page_icon=PAGE_ICON, layout="wide")
 
-settings, lib = open_page("officer", "officer_password")
+settings, lib, viewer = open_page("officer", officers_only=True)
+audit = audit_log(settings)
 store = lib.store
 corpus_dir = settings.corpus_dir
 
@@ -40,18 +43,21 @@ except CouncilPapersError as exc:
 st.subheader("Dry run: what ingestion would do")
 st.caption("Nothing has been written yet. Uploads are saved into the corpus folder when you press Ingest.")
 render_plan(plan)
+level = st.text_input("Who may read new papers without an `access` in their sidecar",
+                      value="public", key="upload-access", help="public, members or group:NAME")
 if st.button("Ingest", type="primary", disabled=not plan.changes_anything, key="ingest"):
     bar = ProgressBar()
     try:
         report = officer.apply(
             uploads, corpus_dir, store, lib.embedder, max_bytes=settings.max_file_bytes, progress=bar,
-            limits=settings.parse_limits,
+            limits=settings.parse_limits, access=officer.new_paper_access(level),
         )
     except CouncilPapersError as exc:
         st.error(f"Ingestion stopped: {exc}")
     else:
         bar.finish()
         lib.refresh()
+        record_report(audit, report, actor=viewer.name, via="officer page")
         st.session_state["last_report"] = report
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         st.rerun()
@@ -85,13 +91,33 @@ if documents:
             st.error(str(exc))
         else:
             lib.refresh()
+            audit.record("delete", actor=viewer.name, papers=[doomed], via="officer page", file_removed=bool(removed))
             st.session_state["deleted"] = escape_markdown(
                 f"Deleted {titles[doomed]}" + (f" and its file {removed}" if removed else "")
             )
             st.rerun()
+    with st.form("paper-access"):
+        st.markdown("**Who may read a paper** (takes effect on the next question; nothing is re-embedded)")
+        chosen = st.selectbox("Paper", list(titles), format_func=lambda d: titles.get(d, d), index=None,
+                              placeholder="Choose a paper…", key="access-choice")
+        wanted = st.text_input("Access", key="access-level", help="public, members or group:NAME")
+        changed = st.form_submit_button("Change access")
+    if changed and chosen:
+        try:
+            before, after = officer.change_access(store, chosen, wanted)
+        except CouncilPapersError as exc:
+            st.error(str(exc))
+        else:
+            lib.refresh()
+            audit.record("access_change", actor=viewer.name, papers=[chosen], level=after, previous=before,
+                         via="officer page")
+            st.session_state["access-changed"] = escape_markdown(f"{titles[chosen]}: {before} → {after}")
+            st.rerun()
 else:
     st.info("The library is empty. Upload papers above, or run `python -m ingest`.")
 if message := st.session_state.pop("deleted", None):
+    st.success(message)
+if message := st.session_state.pop("access-changed", None):
     st.success(message)
 
 # -------------------------------------------------------------------- feedback

@@ -3,6 +3,7 @@
     python -m qa_app ask "QUESTION" [--store DIR] [--k N] [--type minutes] [--json]
     python -m qa_app ask --batch FILE.jsonl --json
     python -m qa_app chat [--store DIR]
+    python -m qa_app ask "QUESTION" --as USER | --audience public   (what that user / a visitor would get)
     python -m qa_app eval --questions FILE.jsonl [--store DIR] [--baseline] [--json]
     python -m qa_app eval --questions FILE.jsonl --split SPLIT.json --half tune|held
     python -m qa_app eval --format squad2 FILE [--limit N]
@@ -58,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--date-from", help="only papers dated on or after YYYY[-MM[-DD]]")
     ask.add_argument("--date-to", help="only papers dated on or before YYYY[-MM[-DD]]")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per line with --batch)")
+    audience = ask.add_mutually_exclusive_group()
+    audience.add_argument("--as", dest="as_user", metavar="USER",
+                          help="answer from only the papers this account may read (default: every paper)")
+    audience.add_argument("--audience", choices=("all", "public"), default="all",
+                          help="public: answer as an anonymous visitor would get it (default: all papers)")
+    ask.add_argument("--accounts", type=Path, help="accounts file for --as (default: COUNCIL_ACCOUNTS_FILE or "
+                                                   "accounts.json in the store folder)")
 
     add_chat_parser(sub)
     ev = sub.add_parser("eval", help="measure retrieval, answers, citations and abstention on a question set")
@@ -122,17 +130,18 @@ def _engine(store: Path | None) -> Any:
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
     from ingest.errors import ConfigError, CouncilPapersError
     from ingest.index import make_filters
-    from qa_app.jsonl import read_jsonl
+    from ingest.jsonl import read_jsonl
     from qa_app.types import Turn
 
     if (args.question is None) == (args.batch is None):
         raise ConfigError("give either a QUESTION or --batch FILE, not both or neither")
     filters = make_filters(doc_types=args.doc_types, bodies=args.bodies, papers=args.papers,
                            date_from=args.date_from, date_to=args.date_to)
+    viewer = _viewer(args)
     engine = _engine(args.store)
     try:
         if args.question is not None:
-            answer = engine.ask(args.question, filters=filters, k=args.k)
+            answer = engine.ask(args.question, filters=filters, k=args.k, viewer=viewer)
             if args.json:
                 print(json.dumps(answer.to_json(), ensure_ascii=False), file=out)
             else:
@@ -149,7 +158,7 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
                     raise ConfigError("each line needs a string `question`")
                 history = [Turn(str(t.get("question", "")), str(t.get("answer", "")))
                            for t in record.get("history") or [] if isinstance(t, dict)]
-                answer = engine.ask(record["question"], history=history, filters=filters, k=args.k)
+                answer = engine.ask(record["question"], history=history, filters=filters, k=args.k, viewer=viewer)
             except CouncilPapersError as exc:
                 # One bad line is reported and skipped; the rest of the batch is answered.
                 failures += 1
@@ -167,6 +176,17 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
         return 1 if failures else 0
     finally:
         engine.close()
+
+
+def _viewer(args: argparse.Namespace) -> Any:
+    """Who the answers are for: everyone's papers (an officer's tool), one
+    account's (`--as`), or an anonymous visitor's (`--audience public`)."""
+    from qa_app.access import Viewer
+    from qa_app.users_cli import open_accounts
+
+    if args.as_user is not None:
+        return open_accounts(args.store, args.accounts).viewer_of(args.as_user)
+    return Viewer.anonymous() if args.audience == "public" else Viewer.everyone()
 
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:

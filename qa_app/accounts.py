@@ -24,8 +24,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ingest.audit import AuditLog, utc_now
 from qa_app.access import AccessError, Viewer, validate_group
-from qa_app.audit import AuditLog, utc_now
 from qa_app.identity import IdentityMapping, groups_for_identity
 from qa_app.throttle import Throttle
 
@@ -118,6 +118,11 @@ class Accounts:
         apply at once."""
         user = self.get(name) if name else None
         return Viewer(user.name, user.groups) if user else Viewer.anonymous()
+
+    def viewer_of(self, name: str) -> Viewer:
+        """The viewer for an account that must exist (`ask --as`): an error names a missing one."""
+        user = self.require(name)
+        return Viewer(user.name, user.groups)
 
     def identity_mapping(self) -> IdentityMapping:
         """The provider-identity to group mapping kept in the file's `identity` section."""

@@ -18,6 +18,7 @@ from ingest.errors import CouncilPapersError, IndexUnreadableError
 from ingest.index import Filters, PaperStore
 from ingest.library import make_embedder, open_store
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
+from qa_app.access import Viewer, restrict
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
 from qa_app.conversation import QuestionResolver, RuleBasedResolver
 from qa_app.retrieval import HybridRetriever
@@ -114,11 +115,13 @@ class QAEngine:
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
         k: int = 8,
+        viewer: Viewer | None = None,
     ) -> Answer:
-        """Answer one question (a follow-up when `history` is given)."""
+        """Answer one question (a follow-up when `history` is given) from the
+        papers `viewer` may read (anonymous when not given: public papers only)."""
         started = time.perf_counter()
         question, resolved, timings = self._prepare(question, history, k)
-        retrieved = self._retrieve(resolved, filters, k, timings)
+        retrieved = self._retrieve(resolved, restrict(viewer or Viewer.anonymous(), filters), k, timings)
         if retrieved is None:
             return self._finish(self._empty_library(), question, resolved, timings, started)
         t0 = time.perf_counter()
@@ -133,11 +136,13 @@ class QAEngine:
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
         k: int = 8,
+        viewer: Viewer | None = None,
     ) -> Iterator[str | Answer]:
-        """Text pieces of the answer as they are produced, then the final `Answer`."""
+        """Text pieces of the answer as they are produced, then the final `Answer`
+        (papers as for `ask`)."""
         started = time.perf_counter()
         question, resolved, timings = self._prepare(question, history, k)
-        retrieved = self._retrieve(resolved, filters, k, timings)
+        retrieved = self._retrieve(resolved, restrict(viewer or Viewer.anonymous(), filters), k, timings)
         if retrieved is None:
             answer = self._empty_library()
             yield answer.answer

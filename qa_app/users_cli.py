@@ -78,10 +78,10 @@ def run_users(args: argparse.Namespace, out: TextIO, stdin: TextIO | None = None
 
 def open_accounts(store: Path | None, accounts_file: Path | None) -> Accounts:
     """The accounts file and audit log the settings point at."""
+    from ingest.audit import AuditLog
     from ingest.config import load_settings
     from qa_app.access import load_access_settings
     from qa_app.accounts import Accounts, default_path
-    from qa_app.audit import AuditLog
 
     store_dir = load_settings(store).store_dir
     path = accounts_file or load_access_settings().accounts_file or default_path(store_dir)
@@ -123,7 +123,6 @@ def _groups_text(groups: frozenset[str]) -> str:
 
 def _actor() -> str:
     """Who ran the command, for the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+    from ingest.audit import cli_actor
+
+    return cli_actor()

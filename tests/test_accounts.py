@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from ingest.audit import AuditLog
 from ingest.errors import ConfigError
 from qa_app.access import AccessError, Viewer
 from qa_app.accounts import Accounts, AccountsError, IdentityMapping, groups_for_identity
-from qa_app.audit import AuditLog
 from qa_app.throttle import Throttle
 
 PASSWORD = "correct horse battery"

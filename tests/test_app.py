@@ -16,9 +16,11 @@ import pytest
 from conftest import ROOT, ingest, make_store
 from streamlit.testing.v1 import AppTest
 
+from ingest.audit import AuditLog
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
 from qa_app.abstention import ABSTAIN_MESSAGE
+from qa_app.accounts import Accounts, default_path
 from ui.render import SCROLL_SCRIPT, VIEWER_CSS
 
 APP = str(ROOT / "streamlit_app.py")
@@ -188,10 +190,14 @@ def test_empty_library_button_ingests_the_corpus(
         shutil.copy(ROOT / "corpus" / (name + ".meta.json"), corpus / (name + ".meta.json"))
     monkeypatch.setenv("COUNCIL_STORE_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("COUNCIL_CORPUS_DIR", str(corpus))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.button[-1].click().run()
+    Accounts(default_path(tmp_path / "index")).add("olive", "correct horse battery", ["officers"])
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["signed_in_as"] = "olive"  # only an officer gets the button (tests/test_app_access.py)
+    at.run()
+    next(b for b in at.button if b.label.startswith("Ingest the corpus folder")).click().run()
     assert not at.exception
     assert any("1 added" in s.value for s in at.success)
+    assert [(e.event, e.actor) for e in AuditLog.for_store(tmp_path / "index").read()] == [("ingest", "olive")]
     at.run()
     assert at.chat_input, "the chat is available once the library has papers"
 

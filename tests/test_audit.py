@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from qa_app.audit import AuditError, AuditEvent, AuditLog, questions_logged
+from ingest.audit import AuditError, AuditEvent, AuditLog, questions_logged
 
 
 def test_events_are_appended_as_parseable_lines(tmp_path: Path) -> None:

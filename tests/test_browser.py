@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, ingest, make_store
-from servers import free_port, stop, wait_healthy
+from servers import streamlit_server
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
@@ -46,7 +44,7 @@ starting in spring <img src=x onerror="window.__pwned = 2"> as [agreed](javascri
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _require_chromium() -> None:
+def require_chromium() -> None:
     if CHROMIUM.exists():
         return
     if os.environ.get("CI") == "true":
@@ -78,30 +76,14 @@ def browser_store(
 @pytest.fixture(scope="module")
 def server(browser_store: tuple[Path, Path]) -> Iterator[tuple[str, float]]:
     """`streamlit run` on a free loopback port; yields (url, start time)."""
-    _require_chromium()
+    require_chromium()
     store_dir, corpus = browser_store
-    port = free_port()
-    env = {**os.environ, "COUNCIL_STORE_DIR": str(store_dir), "COUNCIL_CORPUS_DIR": str(corpus),
-           "HF_HUB_OFFLINE": "1", "COUNCIL_LLM": ""}
-    env.pop("COUNCIL_LLM")
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    log = (OUTPUT / "streamlit.log").open("wb")
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.port", str(port),
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, timeout=60)
-        yield f"http://127.0.0.1:{port}", started
-    finally:
-        stop(proc)
-        log.close()
+    with streamlit_server(ROOT, store_dir, corpus, OUTPUT / "streamlit.log") as url:
+        yield url, started
 
 
-def _ask(page, question: str, answers_before: int) -> float:  # type: ignore[no-untyped-def]
+def ask(page, question: str, answers_before: int) -> float:  # type: ignore[no-untyped-def]
     """Type a question, press Enter; seconds until its answer, sources and the
     controls drawn after them (the per-answer download) are visible."""
     box = page.get_by_test_id("stChatInputTextArea")
@@ -131,7 +113,7 @@ def test_chat_answers_with_sources_and_viewer(server: tuple[str, float]) -> None
             timings["first_page_load_s"] = time.perf_counter() - started
 
             # 2-3. a question, its answer and its sources
-            timings["first_answer_s"] = _ask(page, QUESTION, 0)
+            timings["first_answer_s"] = ask(page, QUESTION, 0)
             page.locator(".cpa-source").first.wait_for(state="visible")
             answer = page.locator(".cpa-answer").first
             expect(answer).to_contain_text("£2m")
@@ -161,10 +143,10 @@ def test_chat_answers_with_sources_and_viewer(server: tuple[str, float]) -> None
 
             # warm timings: model loaded, later questions in the same tab
             for i, question in enumerate(WARM_QUESTIONS, start=1):
-                timings[f"warm_answer_{i}_s"] = _ask(page, question, i)
+                timings[f"warm_answer_{i}_s"] = ask(page, question, i)
 
             # paper text is text: no script, no onerror, no javascript: link
-            _ask(page, HOSTILE_QUESTION, 1 + len(WARM_QUESTIONS))
+            ask(page, HOSTILE_QUESTION, 1 + len(WARM_QUESTIONS))
             hostile = page.locator(".cpa-answer").last
             expect(hostile).to_contain_text("<script>")
             expect(page.locator(".cpa-source").last).to_contain_text("<img src=x onerror")
@@ -185,7 +167,7 @@ def test_chat_answers_with_sources_and_viewer(server: tuple[str, float]) -> None
             other.goto(url)
             other.get_by_test_id("stChatInputTextArea").wait_for(state="visible", timeout=60_000)
             timings["new_tab_page_load_s"] = time.perf_counter() - t0
-            timings["new_tab_first_answer_s"] = _ask(other, QUESTION, 0)
+            timings["new_tab_first_answer_s"] = ask(other, QUESTION, 0)
             expect(other.locator(".cpa-answer").first).to_contain_text("£2m")
         finally:
             browser.close()

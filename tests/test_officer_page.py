@@ -1,5 +1,5 @@
 """The officer page through AppTest: upload, dry run, ingest, list, delete,
-and the optional password gate; against a temporary store."""
+and that only officers get in; against a temporary store."""
 
 from __future__ import annotations
 
@@ -10,15 +10,22 @@ import pytest
 from conftest import CORPUS, ROOT, ingest, make_store
 from streamlit.testing.v1 import AppTest
 
+from ingest.audit import AuditLog
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
+from qa_app.accounts import Accounts, default_path
 
 APP = str(ROOT / "streamlit_app.py")
+PASSWORD = "correct horse battery"
 
 
-def officer_page() -> AppTest:
-    """The officer page as the app serves it (the chat page is the entry point)."""
-    at = AppTest.from_file(APP, default_timeout=120).run()
+def officer_page(user: str | None = "olive") -> AppTest:
+    """The officer page as the app serves it (the chat page is the entry point),
+    with `user` signed in."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    if user:
+        at.session_state["signed_in_as"] = user
+    at.run()
     return at.switch_page("pages/1_Officer.py").run()
 KEEP = "wirral-council-2016-10-17-motion-ofsted-inspection-report.txt"
 CHANGE = "cabinet-minutes-ofsted-inspection-outcome.txt"
@@ -41,6 +48,9 @@ def library_dirs(
     store = make_store(tmp_path / "index", embedder, settings)
     assert ingest([corpus], store, embedder).ok
     store.close()
+    accounts = Accounts(default_path(tmp_path / "index"))
+    accounts.add("olive", PASSWORD, ["officers"])
+    accounts.add("mo", PASSWORD)
     monkeypatch.setenv("COUNCIL_STORE_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("COUNCIL_CORPUS_DIR", str(corpus))
     return corpus, tmp_path / "index"
@@ -102,21 +112,45 @@ def test_upload_dry_run_ingest_and_delete(library_dirs: tuple[Path, Path]) -> No
     assert "Birkenhead Market Report" not in set(at.dataframe[-1].value["Title"])
 
 
-def test_password_gate_is_off_by_default_and_guards_only_its_page(
-    library_dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+def test_only_an_officer_gets_in(library_dirs: tuple[Path, Path]) -> None:
+    at = officer_page(user=None)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.file_uploader and any("Sign in as an officer" in i.value for i in at.info)
+    at = officer_page(user="mo")
+    assert not at.file_uploader and any("not in the officers group" in w.value for w in at.warning)
+
+    # signing in through the sidebar form opens the page; a wrong password does not
+    at = officer_page(user=None)
+    at.text_input(key="signin-name").input("olive")
+    at.text_input(key="signin-password").input("wrong password")
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert any("do not match" in e.value for e in at.error) and not at.file_uploader
+    at.text_input(key="signin-password").input(PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.file_uploader, "an officer gets the page"
+    assert any("Signed in as olive (officer)" in c.value for c in at.caption)
+
+
+def test_officer_actions_are_audited_and_access_changes_without_reembedding(
+    library_dirs: tuple[Path, Path]
 ) -> None:
+    corpus, index = library_dirs
     at = officer_page()
-    assert not at.text_input, "no password asked when none is configured"
+    box = at.selectbox(key="access-choice")
+    box.select_index(next(i for i, o in enumerate(box.options) if KEEP in o))
+    at.text_input(key="access-level").input("group:cabinet")
+    next(b for b in at.button if b.label == "Change access").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("public → group:cabinet" in s.value for s in at.success)
+    table = at.dataframe[-1].value
+    assert dict(zip(table["File"], table["Access"], strict=True))[KEEP] == "group:cabinet"
 
-    monkeypatch.setenv("COUNCIL_OFFICER_PASSWORD", "s3cret-officer")
-    at = officer_page()
-    assert [t.label for t in at.text_input] == ["Password"] and not at.file_uploader
-    at.text_input[0].input("wrong")
-    next(b for b in at.button if b.label == "Unlock").click().run()
-    assert any("not right" in e.value for e in at.error) and not at.file_uploader
-    at.text_input[0].input("s3cret-officer")
-    next(b for b in at.button if b.label == "Unlock").click().run()
-    assert at.file_uploader, "the page opens with the right password"
+    at.text_input(key="access-level").input("secret")
+    box = at.selectbox(key="access-choice")
+    box.select_index(next(i for i, o in enumerate(box.options) if KEEP in o))
+    next(b for b in at.button if b.label == "Change access").click().run()
+    assert any("'secret'" in e.value for e in at.error)
 
-    chat = AppTest.from_file(APP, default_timeout=120).run()
-    assert chat.chat_input and not chat.text_input, "the chat page is unaffected"
+    events = [(e.event, e.actor) for e in AuditLog.for_store(index).read()]
+    assert ("access_change", "olive") in events

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.audit import AuditLog
 from qa_app.__main__ import main
 from qa_app.accounts import Accounts
-from qa_app.audit import AuditLog
 
 PASSWORD = "a long enough secret"
 

@@ -1,2 +1,2 @@
 """Streamlit-only helpers for `streamlit_app.py` and `pages/`: cached resources,
-layout pieces and the password gate. No retrieval, prompt or store logic."""
+layout pieces and sign-in. No retrieval, prompt or store logic."""

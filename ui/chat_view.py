@@ -36,6 +36,14 @@ class ChatTurn:
     filters_note: str = ""
 
 
+def drew_only_on(answer: Answer, readable: set[str]) -> bool:
+    """Whether every paper an answer quotes or lists is among `readable` (the
+    reader's papers now): an answer given before an access change or a
+    sign-out is not shown again if it is not."""
+    used = {c.source.paragraph.doc_id for c in answer.citations} | {r.paragraph.doc_id for r in answer.retrieved}
+    return used <= readable
+
+
 def source_heading(source: RetrievedParagraph) -> str:
     """Title · type · date · ¶n, as inert HTML."""
     bits = [f"<strong>{inert(source.title)}</strong>", inert(doc_type_label(source.doc_type))]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ingest.index import Filters, StoredDocument
 from ingest.types import DOC_TYPES
+from qa_app.access import Viewer, can_read
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class FilterOptions:
     """doc_id → title, ordered by title."""
     first_year: int | None
     last_year: int | None
+
+
+def visible_documents(documents: Iterable[StoredDocument], viewer: Viewer) -> list[StoredDocument]:
+    """The papers `viewer` may read: what the sidebar lists, counts and offers as filters."""
+    return [d for d in documents if can_read(viewer, d.meta.access)]
 
 
 def doc_type_label(doc_type: str) -> str:
@@ -87,6 +93,7 @@ def library_rows(documents: Iterable[StoredDocument], corpus_dir: Path) -> list[
             "Date": d.meta.date or "",
             "Body": d.meta.body or "",
             "Paragraphs": d.paragraphs,
+            "Access": d.meta.access,
             "Ingested": format_time(d.ingested_at),
             "File": corpus_relative(d.path, corpus_dir),
         }

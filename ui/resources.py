@@ -22,6 +22,7 @@ from ingest.library import make_embedder, open_store
 if TYPE_CHECKING:
     from ingest.embed import MiniLMEmbedder
     from ingest.onnx_embedder import OnnxEmbedder
+    from qa_app.access import Viewer
     from qa_app.engine import QAEngine
 
 logger = logging.getLogger(__name__)
@@ -93,10 +94,10 @@ def library(settings: Settings) -> Library:
     return _library(settings.model_dump_json())
 
 
-def open_page(page: str, password: str | None) -> tuple[Settings, Library]:
-    """The start of every page: read settings, draw the navigation, apply the
-    page's optional password gate, and open the shared library — each failure a
-    clear message instead of a traceback."""
+def open_page(page: str, *, officers_only: bool = False) -> tuple[Settings, Library, Viewer]:
+    """The start of every page: read settings, draw the navigation and the
+    account box, stop a page for officers unless one is signed in, and open the
+    shared library — each failure a clear message instead of a traceback."""
     from pydantic import ValidationError
 
     from qa_app.llm_models import prefer_passive_openmp
@@ -104,20 +105,30 @@ def open_page(page: str, password: str | None) -> tuple[Settings, Library]:
     prefer_passive_openmp()
 
     from ingest.errors import CouncilPapersError
-    from ui.gate import require_password
     from ui.nav import page_links
+    from ui.signin import current_viewer, render_signin, require_officer
 
     try:
         settings = Settings()
     except ValidationError as exc:
         st.error(f"A setting is invalid; fix the COUNCIL_* environment or .env file:\n\n{exc}")
         st.stop()
+    if settings.officer_password or settings.chat_password:
+        logger.warning("COUNCIL_OFFICER_PASSWORD and COUNCIL_CHAT_PASSWORD are no longer used: "
+                       "the Officer page needs a user in group officers (see the README)")
     page_links()
-    require_password(getattr(settings, password) if password else None, page=page)
+    try:
+        viewer = current_viewer(settings)
+    except CouncilPapersError as exc:
+        st.error(f"Sign-in is not available: {exc}")
+        st.stop()
+    render_signin(viewer, settings)
+    if officers_only:
+        require_officer(viewer)
     try:
         lib = library(settings)
         lib.store.check_compatible()
     except CouncilPapersError as exc:
         st.error(f"The library cannot be opened: {exc}")
         st.stop()
-    return settings, lib
+    return settings, lib, viewer

@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, content_hash TEXT NOT NULL,
     title TEXT NOT NULL, doc_type TEXT NOT NULL, council TEXT, body TEXT, date TEXT,
     date_start INTEGER NOT NULL, date_end INTEGER NOT NULL, origin TEXT NOT NULL,
-    text TEXT NOT NULL, ingested_at REAL NOT NULL
+    text TEXT NOT NULL, ingested_at REAL NOT NULL, access TEXT NOT NULL DEFAULT 'public'
 );
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
@@ -137,13 +137,14 @@ class Catalogue:
     def documents(self) -> list[StoredDocument]:
         rows = self._query(
             "SELECT d.doc_id, d.path, d.content_hash, d.title, d.doc_type, d.council, d.body, d.date,"
-            " d.origin, d.ingested_at, (SELECT COUNT(*) FROM paragraphs p WHERE p.doc_id = d.doc_id)"
+            " d.origin, d.ingested_at, (SELECT COUNT(*) FROM paragraphs p WHERE p.doc_id = d.doc_id), d.access"
             " FROM documents d ORDER BY d.doc_id"
         ).fetchall()
         return [
             StoredDocument(
                 doc_id=r[0], path=r[1], content_hash=r[2],
-                meta=PaperMeta(title=r[3], doc_type=r[4], council=r[5], body=r[6], date=r[7], origin=json.loads(r[8])),
+                meta=PaperMeta(title=r[3], doc_type=r[4], council=r[5], body=r[6], date=r[7], origin=json.loads(r[8]),
+                              access=r[11]),
                 ingested_at=r[9], paragraphs=r[10],
             )
             for r in rows
@@ -235,10 +236,10 @@ class Catalogue:
         start, end = date_bounds(meta.date)
         db.execute("DELETE FROM documents WHERE doc_id = ?", (paper.doc_id,))
         db.execute(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 paper.doc_id, paper.path, paper.content_hash, meta.title, meta.doc_type, meta.council,
-                meta.body, meta.date, start, end, json.dumps(meta.origin), paper.text, time.time(),
+                meta.body, meta.date, start, end, json.dumps(meta.origin), paper.text, time.time(), meta.access,
             ),
         )
         db.executemany(
@@ -252,6 +253,28 @@ class Catalogue:
         db.executemany(
             "INSERT INTO chunks VALUES (?,?,?)", [(c.id, paper.doc_id, ",".join(c.paragraph_ids)) for c in chunks]
         )
+
+    # ---------------------------------------------------------------- access
+    def access_levels(self) -> dict[str, str]:
+        """doc_id → access level of every stored paper."""
+        return dict(self._query("SELECT doc_id, access FROM documents").fetchall())
+
+    def readable_chunks(self, ids: Sequence[str], levels: Sequence[str]) -> set[str]:
+        """The chunks among `ids` whose paper has one of `levels`."""
+        readable: set[str] = set()
+        marks = ",".join("?" * len(levels)) or "''"
+        for batch in _batches(list(ids)):
+            rows = self._query(
+                "SELECT c.id FROM chunks c JOIN documents d USING (doc_id)"
+                f" WHERE c.id IN ({','.join('?' * len(batch))}) AND d.access IN ({marks})", [*batch, *levels],
+            )
+            readable.update(r[0] for r in rows)
+        return readable
+
+    @staticmethod
+    def set_access(db: sqlite3.Connection, doc_id: str, level: str) -> bool:
+        """Change one paper's level (inside `transaction()`); False when no such paper."""
+        return db.execute("UPDATE documents SET access = ? WHERE doc_id = ?", (level, doc_id)).rowcount > 0
 
     @staticmethod
     def drop_paper(db: sqlite3.Connection, doc_id: str) -> None:
@@ -288,6 +311,9 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(paragraphs)")}
     if "item" not in columns:
         db.execute("ALTER TABLE paragraphs ADD COLUMN item TEXT")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+    if "access" not in columns:  # papers stored before access levels were public
+        db.execute("ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'")
 
 
 def _paragraph(row: Sequence[Any]) -> Paragraph:

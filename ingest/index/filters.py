@@ -26,9 +26,13 @@ class Filters:
     doc_ids: tuple[str, ...] = ()
     date_from: int | None = None
     date_to: int | None = None
+    access: tuple[str, ...] | None = None
+    """Access levels the reader may see (`qa_app.access.restrict` sets it); None: no restriction."""
 
     def is_empty(self) -> bool:
-        return not (self.doc_types or self.bodies or self.doc_ids or self.date_from or self.date_to)
+        return not (self.doc_types or self.bodies or self.doc_ids or self.date_from or self.date_to) and (
+            self.access is None
+        )
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
@@ -40,6 +44,8 @@ class Filters:
         if self.date_to:
             clauses.append({"date_start": {"$lte": self.date_to}})
             clauses.append({"date_start": {"$gt": 0}})
+        if self.access is not None:
+            clauses.append({"access": {"$in": list(self.access) or [""]}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -58,6 +64,9 @@ class Filters:
         if self.date_to:
             parts.append("d.date_start <= ? AND d.date_start > 0")
             args.append(self.date_to)
+        if self.access is not None:
+            parts.append(f"d.access IN ({','.join('?' * len(self.access))})" if self.access else "0")
+            args.extend(self.access)
         return (" AND ".join(parts) or "1=1"), args
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ingest.dates import date_bounds
 from ingest.errors import IndexUnreadableError, ReadOnlyIndexError, StoreMismatchError
+from ingest.index.access import AccessLevels
 from ingest.index.catalogue import Catalogue, StoredDocument
 from ingest.index.filters import Filters
 from ingest.index.integrity import Integrity
@@ -33,7 +34,7 @@ from ingest.types import Chunk, Paper, Paragraph
 logger = logging.getLogger(__name__)
 
 
-class PaperStore:
+class PaperStore(AccessLevels):
     """Catalogue + vectors + lexical index, kept in step.
 
     `store_dir` holds the catalogue (`catalogue.sqlite`), the BM25 index and, unless
@@ -132,6 +133,8 @@ class PaperStore:
         self._refresh_vectors()
         hits = list(self.vectors.query(vector, k, filters))
         known = self.catalogue.known_chunks([chunk_id for chunk_id, _, _ in hits])
+        if filters is not None and filters.access is not None:
+            known = self.catalogue.readable_chunks(sorted(known), filters.access)
         scores: dict[str, float] = {}
         for chunk_id, paragraph_ids, similarity in hits:
             if chunk_id in known:
@@ -259,6 +262,7 @@ class PaperStore:
         return {
             "doc_id": paper.doc_id, "paragraph_ids": ",".join(chunk.paragraph_ids), "doc_type": meta.doc_type,
             "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
+            "access": meta.access,
         }
 
     def check(self) -> Integrity:

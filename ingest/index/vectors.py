@@ -97,6 +97,12 @@ class VectorIndex:
             for batch in _batches(sorted(ids)):
                 self.collection.delete(ids=batch)
 
+    def set_metadata(self, ids: Sequence[str], values: dict[str, Any]) -> None:
+        """Change some metadata keys of existing chunks, leaving vectors and other keys as they are."""
+        with _CLIENT_LOCK:
+            for batch in _batches(sorted(ids)):
+                self.collection.update(ids=batch, metadatas=[dict(values) for _ in batch])
+
     def ids(self) -> set[str]:
         with _CLIENT_LOCK:
             return set(self.collection.get(include=[])["ids"])

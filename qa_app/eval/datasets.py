@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import ConfigError
-from qa_app.jsonl import read_jsonl
+from ingest.jsonl import read_jsonl
 
 
 @dataclass(frozen=True)

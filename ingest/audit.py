@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ingest.config import load_access_settings
 from ingest.errors import CouncilPapersError
-from qa_app.access import load_access_settings
-from qa_app.jsonl import read_jsonl
+from ingest.jsonl import read_jsonl
+from ingest.report import IngestReport
 
 try:
     import fcntl
@@ -139,3 +140,30 @@ class AuditLog:
                 yield AuditEvent.from_json(record)
             except AuditError as exc:
                 raise AuditError(f"{self.path}:{number}: {exc}") from exc
+
+
+def cli_actor() -> str:
+    """Who ran a command-line tool, for the audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def record_report(log: AuditLog, report: IngestReport, *, actor: str | None, via: str) -> list[AuditEvent]:
+    """The audit events of one ingestion run: uploads, the ingestion itself,
+    deletions and access changes, each naming its papers."""
+    events: list[AuditEvent] = []
+    if report.uploaded:
+        events.append(log.record("upload", actor=actor, papers=report.uploaded, via=via))
+    landed = [*report.added, *report.updated]
+    if landed or report.failed:
+        events.append(log.record("ingest", actor=actor, papers=landed, via=via, added=len(report.added),
+                                 updated=len(report.updated), failed=[f.path for f in report.failed]))
+    if report.removed:
+        events.append(log.record("delete", actor=actor, papers=report.removed, via=via))
+    for doc_id, level in report.access_changed.items():
+        events.append(log.record("access_change", actor=actor, papers=[doc_id], level=level, via=via))
+    return events
