@@ -19,7 +19,7 @@ from ingest.config import Settings
 from ingest.embed import Embedder
 from ingest.errors import ConfigError, CouncilPapersError, IndexUnreadableError, StoreMismatchError
 from ingest.index import PaperStore
-from ingest.index.catalogue import set_aside
+from ingest.index.schema import set_aside
 from ingest.library import make_embedder, open_store
 from ingest.listing import format_table, rows
 from ingest.pipeline import run

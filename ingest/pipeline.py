@@ -8,50 +8,40 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.access_levels import parse_level, without_access
+from ingest.access_levels import parse_level
 from ingest.batcher import EmbedBatcher, ProgressHook
 from ingest.chunk import chunk_paper
+from ingest.discover import (
+    NOT_A_PAPER_PREFIX,
+    PIPELINE_VERSION,
+    Candidate,
+    check_admissible,
+    content_hash,
+    discover,
+    doc_id_for,
+)
 from ingest.embed import Embedder
-from ingest.errors import ConfigError, CouncilPapersError, LoadError
+from ingest.errors import CouncilPapersError, LoadError
 from ingest.index import PaperStore
 from ingest.limits import DEFAULT_LIMITS, ParseLimits, check_paragraphs, check_raw, deadline
-from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported, load_blocks
-from ingest.metadata import build_meta, read_sidecar, sidecar_path
+from ingest.load import load_blocks
+from ingest.metadata import build_meta, read_sidecar
 from ingest.paragraphs import segment
 from ingest.repair import repair_vectors
 from ingest.report import Failure, IngestReport
 from ingest.types import Chunk, Paper
 
 __all__ = [
-    "Candidate", "Failure", "IngestReport", "Plan", "ProgressHook", "check_admissible", "content_hash",
-    "discover", "doc_id_for", "parse_paper", "plan", "run",
+    "NOT_A_PAPER_PREFIX", "PIPELINE_VERSION", "Candidate", "Failure", "IngestReport", "Plan", "ProgressHook",
+    "check_admissible", "content_hash", "discover", "doc_id_for", "parse_paper", "plan", "run",
 ]
 
 logger = logging.getLogger(__name__)
-
-PIPELINE_VERSION = "2"
-"""Part of every content hash: bump it when loading or segmentation changes, and
-every paper is re-ingested on the next run."""
-
-NOT_A_PAPER_PREFIX = "_"
-"""Files such as `_PROVENANCE.md` sit beside the papers without being ingested."""
-
-
-@dataclass
-class Candidate:
-    """A paper file found on disk, read and hashed."""
-
-    path: Path
-    doc_id: str
-    content_hash: str
-    data: bytes
-
 
 @dataclass
 class Plan:
@@ -65,102 +55,6 @@ class Plan:
     skipped: list[Failure] = field(default_factory=list)
     kept: list[Candidate] = field(default_factory=list)
     """The unchanged papers' candidates (a run's `access` may still apply to them)."""
-
-
-def doc_id_for(path: Path) -> str:
-    """A paper's identity: its path relative to the working directory when it is
-    under it (so `corpus/x.txt` is the same paper from every run), else absolute."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
-
-
-def content_hash(data: bytes, sidecar: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in (PIPELINE_VERSION.encode(), data, b"\0sidecar\0", without_access(sidecar)):
-        digest.update(part)
-    return digest.hexdigest()
-
-
-def discover(paths: Sequence[Path], max_bytes: int) -> tuple[list[Candidate], list[Failure], list[str]]:
-    """Find and read every paper under `paths`.
-
-    Returns (candidates, failures, roots), `roots` being the doc_id prefixes of the
-    folders scanned, inside which a stored paper that is gone counts as removed.
-    Raises `ConfigError` for a path that does not exist.
-    """
-    candidates: list[Candidate] = []
-    failures: list[Failure] = []
-    roots: list[str] = []
-    for given in paths:
-        if not given.exists() and not given.is_symlink():
-            raise ConfigError(f"no such file or folder: {given}")
-        if given.is_dir():
-            roots.append(doc_id_for(given).rstrip("/") + "/" if doc_id_for(given) != "." else "")
-            files = sorted(_walk(given))
-            root = given.resolve()
-        else:
-            files, root = [given], given.parent.resolve()
-        for path in files:
-            try:
-                candidates.append(_read_candidate(path, root, max_bytes, explicit=not given.is_dir()))
-            except LoadError as exc:
-                failures.append(Failure(doc_id_for(path), exc.reason))
-            except _NotAPaper:
-                continue
-    return candidates, failures, roots
-
-
-class _NotAPaper(Exception):
-    """A sidecar or a note that lives beside the papers."""
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            yield Path(dirpath) / name
-        for name in dirnames:
-            candidate = Path(dirpath) / name
-            if candidate.is_symlink():
-                yield candidate
-
-
-def _read_candidate(path: Path, root: Path, max_bytes: int, explicit: bool) -> Candidate:
-    name = path.name
-    if name.endswith(SIDECAR_SUFFIX) or name.startswith("."):
-        raise _NotAPaper
-    if name.startswith(NOT_A_PAPER_PREFIX) and not explicit:
-        raise _NotAPaper
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root):
-            raise LoadError(str(path), f"symlink points outside the corpus ({target}); refused")
-        if target.is_dir():
-            raise LoadError(str(path), "symlink to a folder; refused")
-    if not path.is_file():
-        raise LoadError(str(path), "not a regular file")
-    check_admissible(path, path.stat().st_size, max_bytes)
-    data = path.read_bytes()
-    sidecar = sidecar_path(path)
-    side = sidecar.read_bytes() if sidecar.exists() else b""
-    return Candidate(path=path, doc_id=doc_id_for(path), content_hash=content_hash(data, side), data=data)
-
-
-def check_admissible(path: Path, size: int, max_bytes: int) -> None:
-    """The checks every paper passes before it is read, whether it was found in
-    the corpus folder or uploaded. Raises `LoadError` with the reason."""
-    if not is_supported(path):
-        supported = ", ".join(SUPPORTED_SUFFIXES)
-        raise LoadError(str(path), f"unsupported file type '{path.suffix or path.name}' (supported: {supported})")
-    if size > max_bytes:
-        raise LoadError(
-            str(path),
-            f"file is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.1f} MB limit "
-            "(set COUNCIL_MAX_FILE_MB to raise it)",
-        )
 
 
 def plan(paths: Sequence[Path], store: PaperStore, max_bytes: int) -> Plan:

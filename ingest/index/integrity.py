@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.index.catalogue import Catalogue
+
 
 @dataclass(frozen=True)
 class Integrity:
@@ -17,6 +19,19 @@ class Integrity:
     """Chunks that point at paragraphs the catalogue does not hold."""
     lexical_stale: bool = False
     """The saved lexical index does not cover exactly the catalogue's paragraphs."""
+
+    @classmethod
+    def of(cls, catalogue: Catalogue, vector_ids: set[str], lexical_ids: list[str] | None) -> Integrity:
+        """Compare the catalogue with the vector ids present and the ids the saved
+        lexical index covers (None when there is no saved index for this generation)."""
+        references = catalogue.chunk_references()
+        paragraphs = catalogue.paragraph_ids()
+        return cls(
+            missing_vectors=frozenset(set(references) - vector_ids),
+            orphan_vectors=frozenset(vector_ids - set(references)),
+            dangling_chunks=frozenset(c for c, pids in references.items() if not set(pids) <= paragraphs),
+            lexical_stale=lexical_ids is None or lexical_ids != catalogue.lexical_rows()[0],
+        )
 
     @property
     def ok(self) -> bool:

@@ -267,17 +267,8 @@ class PaperStore(AccessLevels):
 
     def check(self) -> Integrity:
         """Compare catalogue chunks, vector ids and the saved lexical index."""
-        references = self.catalogue.chunk_references()
-        vectors = self.vectors.ids()
-        paragraphs = self.catalogue.paragraph_ids()
         saved = LexicalIndex.load(self.store_dir, self.generation())
-        lexical_ids, _ = self.catalogue.lexical_rows()
-        return Integrity(
-            missing_vectors=frozenset(set(references) - vectors),
-            orphan_vectors=frozenset(vectors - set(references)),
-            dangling_chunks=frozenset(c for c, pids in references.items() if not set(pids) <= paragraphs),
-            lexical_stale=saved is None or saved.ids != lexical_ids,
-        )
+        return Integrity.of(self.catalogue, self.vectors.ids(), saved.ids if saved else None)
 
     def ensure_lexical(self) -> None:
         """Save a lexical index for the current generation if none is on disk."""
