@@ -41,6 +41,7 @@ from qa_app.answerers.sentences import (
     procedure_cue,
     vote_cue,
 )
+from qa_app.fusion import asks_for_latest
 from qa_app.text import Span, content_terms, split_sentences
 from qa_app.types import RetrievedParagraph
 
@@ -48,7 +49,6 @@ IdfFn = Callable[[str], float]
 FOCUS_WEIGHT = 2.0
 """Question words naming what is asked for count double in the overlap."""
 
-_RECENT = re.compile(r"\b(?:latest|most recent|recent|current|currently|now|today|newest|last)\b", re.IGNORECASE)
 _LITERAL = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -108,7 +108,7 @@ class QuestionView:
         terms = list(dict.fromkeys(content_terms(question)))
         weights = {t: (idf(t) if idf else 1.0) * (FOCUS_WEIGHT if t in focus else 1.0) for t in terms}
         return cls(
-            weights=weights, kind=question_type(question), recent=bool(_RECENT.search(question)),
+            weights=weights, kind=question_type(question), recent=asks_for_latest(question),
             literals=frozenset(_LITERAL.findall(question)), years=frozenset(_YEAR.findall(question)),
             terms=frozenset(terms), mover=asks_mover(question), vote=asks_vote(question),
             decision=asks_decision(question),
