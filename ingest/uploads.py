@@ -97,8 +97,14 @@ def preview(
     report = IngestReport(dry_run=True)
     if corpus_dir.is_dir():
         base = plan([corpus_dir], store, max_bytes)
-        report.added = [c.doc_id for c in base.added]
-        report.updated = [c.doc_id for c in base.updated]
+        for cand in base.added + base.updated:  # predict the failures a run would report, as `--dry-run` does
+            try:
+                parse_paper(cand, limits)
+            except CouncilPapersError as exc:
+                base.failed.append(Failure(cand.doc_id, exc.reason if isinstance(exc, LoadError) else str(exc)))
+        broken = {f.path for f in base.failed}
+        report.added = [c.doc_id for c in base.added if c.doc_id not in broken]
+        report.updated = [c.doc_id for c in base.updated if c.doc_id not in broken]
         report.unchanged, report.removed = list(base.unchanged), list(base.removed)
         report.failed, report.skipped = list(base.failed), list(base.skipped)
     papers, sidecars, bad = _split(uploads)
@@ -185,6 +191,13 @@ def apply(
     report.failed.extend(rejected)
     report.uploaded = kept + [f.path for f in rejected]
     return report
+
+
+def in_corpus(doc_id: str, corpus_dir: Path) -> bool:
+    """Whether `doc_id` names a file inside the corpus folder."""
+    path = Path(doc_id)
+    resolved = path.resolve() if path.is_absolute() else (Path.cwd() / path).resolve()
+    return resolved.is_relative_to(corpus_dir.resolve()) and resolved.is_file()
 
 
 def delete(store: PaperStore, doc_id: str, corpus_dir: Path, *, remove_file: bool) -> Path | None:

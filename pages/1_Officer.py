@@ -66,6 +66,23 @@ if last := st.session_state.get("last_report"):
     st.subheader("Last ingestion")
     render_report(last)
 
+# ------------------------------------------------- files that cannot be ingested
+stuck = [f.path for f in plan.failed if f.path not in plan.uploaded and officer.in_corpus(f.path, corpus_dir)]
+if stuck:
+    with st.form("remove-failed"):
+        st.markdown("**Files in the corpus folder that cannot be ingested** (see the reasons above)")
+        bad = st.selectbox("File", stuck, index=None, placeholder="Choose a file…", key="failed-choice")
+        remove = st.form_submit_button("Remove the file from the corpus folder")
+    if remove and bad:
+        try:
+            removed = officer.delete(store, bad, corpus_dir, remove_file=True)
+        except CouncilPapersError as exc:
+            st.error(str(exc))
+        else:
+            audit.record("delete", actor=viewer.name, papers=[bad], via="officer page", file_removed=bool(removed))
+            st.session_state["deleted"] = escape_markdown(f"Removed the file {bad}")
+            st.rerun()
+
 # --------------------------------------------------------------------- library
 st.header("Library")
 documents = store.documents()

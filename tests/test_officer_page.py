@@ -3,6 +3,7 @@ and that only officers get in; against a temporary store."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -154,3 +155,39 @@ def test_officer_actions_are_audited_and_access_changes_without_reembedding(
 
     events = [(e.event, e.actor) for e in AuditLog.for_store(index).read()]
     assert ("access_change", "olive") in events
+
+
+def test_a_file_that_cannot_be_ingested_can_be_removed_from_the_page(library_dirs: tuple[Path, Path]) -> None:
+    corpus, _ = library_dirs
+    (corpus / "broken.pdf").write_bytes(b"this is not a pdf")
+    at = officer_page()
+    assert not at.exception, [e.value for e in at.exception]
+    choice = at.selectbox(key="failed-choice")
+    assert [Path(o).name for o in choice.options] == ["broken.pdf"], "only the failed file is offered"
+    choice.select(choice.options[0])
+    at.button[[b.label for b in at.button].index("Remove the file from the corpus folder")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not (corpus / "broken.pdf").exists()
+    assert any("Removed the file" in s.value for s in at.success)
+
+
+UNESCAPED_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(|(?<!\\)!(?<!\\)\[")
+
+
+def test_paper_text_is_escaped_in_every_place_the_pages_show_it(library_dirs: tuple[Path, Path]) -> None:
+    corpus, _ = library_dirs
+    hostile = "[Read the full report](https://example.org/r) ![p](http://example.org/pixel.png)"
+    (corpus / "hostile.txt").write_text(f"{hostile}\n\nThe crossing budget for Hoylake is £41,000.\n")
+    at = officer_page()
+    at.button(key="ingest").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown: list[str] = []
+    for kind in ("markdown", "caption", "success", "error", "info", "warning", "title", "subheader", "header"):
+        shown += [str(element.value) for element in getattr(at, kind)]
+    choice = at.selectbox(key="delete-choice")
+    choice.set_value(str(corpus / "hostile.txt"))
+    at.button[[b.label for b in at.button].index("Delete from the library")].click().run()
+    shown += [str(element.value) for element in at.success]
+    assert any("Read the full report" in text for text in shown), "the hostile title was shown somewhere"
+    leaks = [text for text in shown if UNESCAPED_LINK.search(text)]
+    assert leaks == [], "paper text rendered as a live link or image"
