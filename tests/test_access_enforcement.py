@@ -163,7 +163,7 @@ def test_an_index_from_before_access_levels_is_migrated(tmp_path: Path, embedder
 
 @pytest.fixture()
 def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings, **_kwargs: embedder)
 
 
 def test_cli_answers_as_a_user_or_the_public_and_sees_everything_by_default(
@@ -202,7 +202,7 @@ def test_ingest_cli_sets_levels_and_records_the_run_in_the_audit_log(
     from ingest import __main__ as ingest_cli
     from ingest.audit import AuditLog
 
-    monkeypatch.setattr(ingest_cli, "make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr(ingest_cli, "make_embedder", lambda _settings, **_kwargs: embedder)
     papers = tmp_path / "papers"
     papers.mkdir()
     (papers / "bins.txt").write_text("Bin collections\n\nThe council collects bins weekly on Tuesdays.\n")

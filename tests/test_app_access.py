@@ -18,15 +18,8 @@ from qa_app.accounts import Accounts, default_path
 APP = str(ROOT / "streamlit_app.py")
 PASSWORD = "correct horse battery"
 DEPOT = "What offer did Quayline Estates make for the Harbourside depot?"
-MEMBERS_TITLE = "Confidential briefing: Harbourside depot disposal"
-CABINET_TITLE = "Cabinet note: Wavecrest Leisure Trust finances"
-
-
-@pytest.fixture()
-def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
-    import ui.resources as resources
-
-    monkeypatch.setattr(resources, "load_embedder", lambda *args: embedder)
+MEMBERS_TITLE = "Confidential briefing: Harbourside depot disposal (report)"
+CABINET_TITLE = "Cabinet note: Wavecrest Leisure Trust finances (report)"
 
 
 def _accounts(index: Path) -> None:

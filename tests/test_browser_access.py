@@ -51,7 +51,7 @@ def test_sign_in_for_a_members_answer_and_sign_out_for_an_abstention(server: str
             expect(sidebar).to_contain_text("Signed in as mo", timeout=30_000)
 
             ask(page, QUESTION, 0)
-            expect(page.locator(".cpa-answer").first).to_contain_text("4.7 million")
+            expect(page.locator(".cpa-answer").first).to_contain_text("Harbourside depot disposal")
             expect(page.locator(".cpa-source").first).to_contain_text("Harbourside depot")
             page.screenshot(path=str(OUTPUT / "signed-in.png"))
 
@@ -60,7 +60,7 @@ def test_sign_in_for_a_members_answer_and_sign_out_for_an_abstention(server: str
             expect(page.locator(".cpa-answer")).to_have_count(0)
             ask(page, QUESTION, 0)
             expect(page.get_by_test_id("stAlertContentWarning").first).to_contain_text("do not")
-            assert "4.7 million" not in page.get_by_test_id("stMainBlockContainer").inner_text()
+            assert "Harbourside depot disposal" not in page.get_by_test_id("stMainBlockContainer").inner_text()
             page.screenshot(path=str(OUTPUT / "signed-out.png"))
         finally:
             browser.close()

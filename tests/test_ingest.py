@@ -147,7 +147,7 @@ def test_cli_json_and_exit_codes(tmp_path: Path, embedder: MiniLMEmbedder, monke
     corpus.mkdir()
     (corpus / "a.txt").write_text("The cabinet agreed the housing plan.")
     store_dir = tmp_path / "index"
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
     assert main([str(corpus), "--store", str(store_dir), "--json"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "", "--json and non-terminal runs draw no progress bars"
@@ -203,7 +203,7 @@ def test_settings_mismatch_needs_rebuild(tmp_path: Path, embedder: MiniLMEmbedde
     renamed = Renamed.__new__(Renamed)
     renamed.__dict__.update(embedder.__dict__)
     renamed.name = "all-MiniLM-L6-v2:other-backend"
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings: renamed)
+    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: renamed)
     assert main([str(corpus), "--store", str(tmp_path / "index")]) == 3
     assert "--rebuild" in capsys.readouterr().err
     assert main([str(corpus), "--store", str(tmp_path / "index"), "--rebuild", "--json"]) == 0

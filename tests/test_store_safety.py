@@ -112,8 +112,8 @@ def test_a_deleted_vector_folder_is_named_checked_and_repaired(
     embedder: MiniLMEmbedder,
 ) -> None:
     corpus, store_dir = seed_copy
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings: embedder)
-    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
+    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings, **_kwargs: embedder)
     shutil.rmtree(store_dir / "chroma")
 
     assert qa_cli.main(["ask", "How much was allocated?", "--store", str(store_dir)]) == 1
@@ -145,8 +145,8 @@ def test_an_unreadable_catalogue_is_named_and_rebuilt(
     embedder: MiniLMEmbedder,
 ) -> None:
     corpus, store_dir = seed_copy
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings: embedder)
-    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
+    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings, **_kwargs: embedder)
     catalogue = store_dir / "catalogue.sqlite"
     for extra in ("catalogue.sqlite-wal", "catalogue.sqlite-shm"):
         (store_dir / extra).unlink(missing_ok=True)
@@ -185,7 +185,7 @@ def test_a_full_disk_is_reported_in_a_sentence(
     embedder: MiniLMEmbedder,
 ) -> None:
     corpus, store_dir = seed_copy
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings: embedder)
+    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
 
     def full(*_args: object) -> None:
         raise OSError(28, "No space left on device")

@@ -60,6 +60,9 @@ FEATURES: tuple[str, ...] = (
     "decision_q_cue", "decision_q_procedure", "mover_cue", "vote_cue", "decision_cue", "rare_missing",
 )
 
+TITLE_BLOCK_PARAGRAPHS = 3
+"""A paper's title block: its first few paragraphs, where a short unpunctuated line is a title."""
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -151,7 +154,8 @@ def candidates(
         text = span.text
         terms = set(content_terms(text))
         typed = has_type(text, view.kind, question) and names_the_role(text, question)
-        heading = is_heading(text, r.paragraph.kind, r.paragraph.heading)
+        opens = r.paragraph.number <= TITLE_BLOCK_PARAGRAPHS
+        heading = is_heading(text, r.paragraph.kind, r.paragraph.heading, opens_paper=opens)
         literal_missing = 0.0
         if view.literals:
             where = " ".join((r.title, r.paragraph.heading or "", r.paragraph.text, r.date or ""))

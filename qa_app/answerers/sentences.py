@@ -67,16 +67,23 @@ def injected_spans(paragraph: str) -> list[tuple[int, int]]:
     return out
 
 
-def is_heading(sentence: str, paragraph_kind: str = "text", paragraph_heading: str | None = None) -> bool:
+def is_heading(
+    sentence: str, paragraph_kind: str = "text", paragraph_heading: str | None = None, *, opens_paper: bool = False
+) -> bool:
     """A title line rather than a statement: the paragraph is a heading, the
-    sentence is its paragraph's heading, or it is a short unpunctuated line of
-    capitalised words ("BUDGET REPORT", "Item 4 Planning Applications") that is
-    neither a "Label: value" line nor a proposer/seconder line."""
+    sentence is its paragraph's heading, a short unpunctuated line that opens
+    the paper (its title, in any case: "Budget statement 2024/25"), or a short
+    unpunctuated line of capitalised words ("BUDGET REPORT", "Item 4 Planning
+    Applications") that is neither a "Label: value" line nor a proposer/seconder line."""
     text = sentence.strip()
     if paragraph_kind == "heading" or (paragraph_heading and normalise(text) == normalise(paragraph_heading)):
         return True
     words = text.split()
-    if not words or len(words) > 12 or _END.search(text) or _LABELLED.search(text) or mover_cue(text):
+    if not words or len(words) > 12 or _END.search(text) or mover_cue(text):
+        return False
+    if opens_paper:
+        return True
+    if _LABELLED.search(text):
         return False
     capital = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or not w[:1].isalpha())
     return capital >= 0.7 * len(words)
