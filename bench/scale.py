@@ -9,7 +9,7 @@ Per size it writes papers (`bench/scale_corpus.py`), then, each in its own proce
 same again with nothing changed, a warm query process (`QAEngine.ask` p50/p95,
 recall@5/@10 of the gold paper in the retriever's top 10, RSS), cold
 `python -m qa_app ask --json` runs (median wall time), and the baseline
-(`qa_app/baseline.py`: RecursiveCharacterTextSplitter 1000/200, the same model,
+(`qa_app/eval/baseline.py`: RecursiveCharacterTextSplitter 1000/200, the same model,
 Chroma top-k) over the same papers and questions. Numbers only; nothing is asserted.
 """
 
@@ -72,8 +72,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 def query_step(store: Path, questions: Path, limit: int, seed: int) -> dict[str, Any]:
     """In this process: open the engine the way `ask` does, warm it, then per question time
     `ask` and rank papers with the retriever."""
-    from qa_app.config import load_settings
-
+    from ingest.config import load_settings
     from qa_app.engine import QAEngine
 
     rows = _questions(questions, limit, seed)
@@ -98,10 +97,9 @@ def query_step(store: Path, questions: Path, limit: int, seed: int) -> dict[str,
 
 def baseline_step(store: Path, questions: Path, limit: int, seed: int) -> dict[str, Any]:
     """The tutorial RAG over the same papers: index, then time retrieve + top-chunk answer."""
-    from qa_app.config import load_settings
-
+    from ingest.config import load_settings
     from ingest.library import make_embedder, open_store
-    from qa_app.baseline import LangChainBaseline
+    from qa_app.eval.baseline import LangChainBaseline
 
     rows = _questions(questions, limit, seed)
     settings = load_settings(store)
