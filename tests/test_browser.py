@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from conftest import ROOT, ingest, make_store
@@ -108,6 +109,8 @@ def test_chat_answers_with_sources_and_viewer(server: tuple[str, float]) -> None
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            outside: list[str] = []
+            page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname != "127.0.0.1" else None)
             page.goto(url)
             page.get_by_test_id("stChatInputTextArea").wait_for(state="visible", timeout=60_000)
             timings["first_page_load_s"] = time.perf_counter() - started
@@ -160,6 +163,7 @@ def test_chat_answers_with_sources_and_viewer(server: tuple[str, float]) -> None
             assert dialog.locator(".cpa-viewer a, .cpa-viewer img, .cpa-viewer strong, .cpa-viewer script").count() == 0
             assert page.evaluate("window.__pwned") is None
             page.screenshot(path=str(OUTPUT / "hostile.png"), full_page=True)
+            assert outside == [], "offline clean: every asset (icon and fonts included) comes from the app itself"
 
             # a new browser session: the model is already loaded in the server
             other = browser.new_context().new_page()
