@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -21,6 +20,7 @@ from ingest.model import (
     MODEL_DIMENSION,
     MODEL_MAX_TOKENS,
     MODEL_NAME,
+    Lazy,
     default_model_cache,
     embedder_name,
     packaged_model_path,
@@ -74,17 +74,12 @@ class MiniLMEmbedder:
         self.batch_size = batch_size
         self.cache_dir = cache_dir
         self.name = embedder_name(backend)
-        self._model: SentenceTransformer | None = None
-        self._lock = threading.Lock()
+        self._model: Lazy[SentenceTransformer] = Lazy(self._load)
 
     @property
     def model(self) -> SentenceTransformer:
         """The loaded model; loads on first access (6–9 s on two cores)."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = self._load()
-        return self._model
+        return self._model.get()
 
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""

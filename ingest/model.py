@@ -7,7 +7,10 @@ has to import the other. Importing it is cheap: no model library is loaded here.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from ingest.errors import ConfigError
 
@@ -39,3 +42,23 @@ def embedder_name(backend: str) -> str:
     """The name an index records for vectors of this backend; every embedder of one
     backend (sentence-transformers or the lean ONNX one) reports the same name."""
     return f"{MODEL_NAME}:{backend}"
+
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """A model built once, on first use, by one thread; callers arriving while
+    it loads wait for it instead of loading a second copy."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+        return self._value

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.errors import ConfigError
-from ingest.model import MODEL_DIMENSION, MODEL_MAX_TOKENS, MODEL_NAME, default_model_cache, embedder_name
+from ingest.model import MODEL_DIMENSION, MODEL_MAX_TOKENS, MODEL_NAME, Lazy, default_model_cache, embedder_name
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -70,18 +70,13 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.cache_dir = cache_dir
         self.name = embedder_name(backend)
-        self._loaded: _Loaded | None = None
-        self._lock = threading.Lock()
+        self._loaded: Lazy[_Loaded] = Lazy(self._load)
         if preload:
             threading.Thread(target=self._preload, name="load-query-embedder", daemon=True).start()
 
     @property
     def _parts(self) -> _Loaded:
-        if self._loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    self._loaded = self._load()
-        return self._loaded
+        return self._loaded.get()
 
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""
