@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ingest.errors import ConfigError
 from ingest.model import (
     BACKENDS,
     MODEL_DIMENSION,
@@ -24,6 +23,7 @@ from ingest.model import (
     default_model_cache,
     embedder_name,
     packaged_model_path,
+    validate_embedder_args,
 )
 
 if TYPE_CHECKING:
@@ -66,10 +66,7 @@ class MiniLMEmbedder:
     dimension = MODEL_DIMENSION
 
     def __init__(self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32):
-        if backend not in BACKENDS:
-            raise ConfigError(f"embedding backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
-        if batch_size <= 0:
-            raise ConfigError(f"batch_size must be greater than 0; got {batch_size}")
+        validate_embedder_args(backend, BACKENDS, batch_size)
         self.backend = backend
         self.batch_size = batch_size
         self.cache_dir = cache_dir

@@ -23,6 +23,14 @@ stays cheap; tests check the loaded model agrees."""
 MODEL_DIMENSION = 384
 
 
+def validate_embedder_args(backend: str, allowed: tuple[str, ...], batch_size: int) -> None:
+    """The checks every embedder's constructor makes, naming the bad value."""
+    if backend not in allowed:
+        raise ConfigError(f"embedding backend must be one of {', '.join(allowed)}; got {backend!r}")
+    if batch_size <= 0:
+        raise ConfigError(f"batch_size must be greater than 0; got {batch_size}")
+
+
 def packaged_model_path() -> Path:
     """Folder of the packaged model weights (raises with an install hint)."""
     try:

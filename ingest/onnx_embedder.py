@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.errors import ConfigError
-from ingest.model import MODEL_DIMENSION, MODEL_MAX_TOKENS, MODEL_NAME, Lazy, default_model_cache, embedder_name
+from ingest.model import (
+    MODEL_DIMENSION,
+    MODEL_MAX_TOKENS,
+    MODEL_NAME,
+    Lazy,
+    default_model_cache,
+    embedder_name,
+    validate_embedder_args,
+)
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -62,10 +70,7 @@ class OnnxEmbedder:
     def __init__(
         self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32, *, preload: bool = False
     ) -> None:
-        if backend not in ONNX_BACKENDS:
-            raise ConfigError(f"the ONNX embedder's backend must be one of {', '.join(ONNX_BACKENDS)}; got {backend!r}")
-        if batch_size <= 0:
-            raise ConfigError(f"batch_size must be greater than 0; got {batch_size}")
+        validate_embedder_args(backend, ONNX_BACKENDS, batch_size)
         self.backend = backend
         self.batch_size = batch_size
         self.cache_dir = cache_dir

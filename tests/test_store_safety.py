@@ -41,6 +41,13 @@ def ingest_in_another_process(corpus: Path, store_dir: Path, env: dict[str, str]
 
 
 @pytest.fixture()
+def clis_use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> None:
+    """`python -m ingest` and `python -m qa_app`, run in-process, use the loaded model."""
+    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
+    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings, **_kwargs: embedder)
+
+
+@pytest.fixture()
 def seed_copy(tmp_path: Path, embedder: MiniLMEmbedder, settings: Settings) -> tuple[Path, Path]:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -108,12 +115,9 @@ def test_ten_simultaneous_first_sessions_all_load(seed_copy: tuple[Path, Path], 
 
 
 def test_a_deleted_vector_folder_is_named_checked_and_repaired(
-    seed_copy: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    embedder: MiniLMEmbedder,
+    seed_copy: tuple[Path, Path], clis_use_session_model: None, capsys: pytest.CaptureFixture[str],
 ) -> None:
     corpus, store_dir = seed_copy
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
-    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings, **_kwargs: embedder)
     shutil.rmtree(store_dir / "chroma")
 
     assert qa_cli.main(["ask", "How much was allocated?", "--store", str(store_dir)]) == 1
@@ -141,12 +145,9 @@ def test_ingest_repairs_missing_vectors_of_unchanged_papers(
 
 
 def test_an_unreadable_catalogue_is_named_and_rebuilt(
-    seed_copy: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    embedder: MiniLMEmbedder,
+    seed_copy: tuple[Path, Path], clis_use_session_model: None, capsys: pytest.CaptureFixture[str],
 ) -> None:
     corpus, store_dir = seed_copy
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
-    monkeypatch.setattr("qa_app.engine.make_embedder", lambda _settings, **_kwargs: embedder)
     catalogue = store_dir / "catalogue.sqlite"
     for extra in ("catalogue.sqlite-wal", "catalogue.sqlite-shm"):
         (store_dir / extra).unlink(missing_ok=True)
@@ -181,11 +182,10 @@ def test_a_read_only_store_answers_and_refuses_writes(
 
 
 def test_a_full_disk_is_reported_in_a_sentence(
-    seed_copy: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    embedder: MiniLMEmbedder,
+    seed_copy: tuple[Path, Path], clis_use_session_model: None, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     corpus, store_dir = seed_copy
-    monkeypatch.setattr("ingest.__main__.make_embedder", lambda _settings, **_kwargs: embedder)
 
     def full(*_args: object) -> None:
         raise OSError(28, "No space left on device")
