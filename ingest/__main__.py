@@ -94,15 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if not args.dry_run:
             _audit(settings.store_dir, report)
-    except StoreMismatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_MISMATCH
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except CouncilPapersError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _report_error(exc)
     except OSError as exc:
         print(f"error: could not write the index in {settings.store_dir} ({exc.strerror or exc}); papers that were "
               "already stored are kept; run the same command again once the problem is fixed", file=sys.stderr)
@@ -114,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _report_error(exc: CouncilPapersError) -> int:
+    """Print the library's sentence and choose the exit code for it."""
+    print(f"error: {exc}", file=sys.stderr)
+    if isinstance(exc, StoreMismatchError):
+        return EXIT_MISMATCH
+    return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
 
 
 def _open(settings: Settings, embedder: Embedder, *, rebuild: bool) -> PaperStore:
@@ -136,12 +135,8 @@ def _maintain(settings: Settings, *, repair: bool, as_json: bool) -> int:
         store.check_compatible()
         done = repair_vectors(store, embedder) if repair else None
         integrity = store.check()
-    except StoreMismatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_MISMATCH
     except CouncilPapersError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _report_error(exc)
     problems = integrity.problems()
     if as_json:
         out: dict[str, object] = {"ok": integrity.ok, "problems": problems}
@@ -158,13 +153,14 @@ def _maintain(settings: Settings, *, repair: bool, as_json: bool) -> int:
         if integrity.ok:
             print(f"the index is consistent: {store.document_count()} papers, {store.chunk_count()} chunks")
     return EXIT_OK if integrity.ok else EXIT_FAILED
+
+
 def _list(settings: Settings, embedder: Embedder, as_json: bool) -> int:
     """`--list`: every paper with what was inferred about it, and flags."""
     try:
         library = rows(open_store(settings, embedder).documents())
     except CouncilPapersError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _report_error(exc)
     if as_json:
         print(json.dumps([row.to_json() for row in library], ensure_ascii=False))
     else:
