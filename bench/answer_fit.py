@@ -32,12 +32,13 @@ def _domain(e: Example) -> str:
     return "squad" if e.domain.startswith("squad") else "council"
 
 
-def _question_weights(examples: list[Example]) -> np.ndarray:
-    """Each domain (council papers, SQuAD) weighs the same in total, whatever its size."""
+def _question_weights(examples: list[Example], squad_share: float = 1.0) -> np.ndarray:
+    """Each domain weighs the same in total, whatever its size, SQuAD times
+    `squad_share`: council papers are what the product answers from."""
     counts: dict[str, int] = {}
     for e in examples:
         counts[_domain(e)] = counts.get(_domain(e), 0) + 1
-    w = np.asarray([1.0 / counts[_domain(e)] for e in examples])
+    w = np.asarray([(squad_share if _domain(e) == "squad" else 1.0) / counts[_domain(e)] for e in examples])
     return w * len(examples) / w.sum()
 
 
@@ -74,10 +75,10 @@ def _question_row(model: LinearModel, e: Example) -> np.ndarray:
     return question_features(model.logits(rows), rows)
 
 
-def fit_models(train: list[Example], target: float, *, seed: int) -> AnswererModels:
+def fit_models(train: list[Example], target: float, *, seed: int, squad_share: float = 1.0) -> AnswererModels:
     """Sentence scorer on every reachable training question; abstention model
     on out-of-fold sentence scores; threshold from out-of-fold probabilities."""
-    weights = _question_weights(train)
+    weights = _question_weights(train, squad_share)
     sentence = fit_linear(*_sentence_rows(train, weights), FEATURES)
     # Out-of-fold sentence scores, so the abstention model sees scores as
     # confident as they will be on unseen questions.
@@ -95,8 +96,9 @@ def fit_models(train: list[Example], target: float, *, seed: int) -> AnswererMod
             q_rows[out_idx])
     threshold = choose_threshold(oof, y, weights, target)
     info: dict[str, Any] = {
-        "target_false_abstention": target, "threshold_from": "out-of-fold probabilities on the training questions, "
-        "false abstention weighted so council papers and SQuAD count equally",
+        "target_false_abstention": target, "squad_share": squad_share,
+        "threshold_from": "out-of-fold probabilities on the training questions, "
+        "false abstention weighted by domain as the fits are (squad_share)",
         "validation_false_abstention": _weighted_fa(oof, y, weights, threshold),
         "validation_abstention": float(((oof < threshold) & ~y).sum() / max(1, (~y).sum())),
     }

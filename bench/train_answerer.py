@@ -15,7 +15,9 @@ feature row, and fits with scikit-learn:
 - the abstention model: a logistic regression on features of the best
   candidates, labelled answerable / unanswerable, fitted on out-of-fold sentence
   scores; its threshold is the highest whose out-of-fold false abstention stays
-  within `--target-false-abstention`.
+  within `--target-false-abstention`. With `--near-miss-councils`, every
+  answerable council training question that names a council or a year also
+  yields near-miss unanswerable variants (`answer_augment.py`).
 
 Training data: the council dev set, the tune half of the real-paper questions
 and a seeded sample of SQuAD 2.0 dev drawn from outside the evaluation sample
@@ -41,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from answer_augment import foreign_places, near_misses  # noqa: E402
 from answer_fit import fit_models, held_figures, print_figures  # noqa: E402
 
 from ingest.chunk import chunking_signature  # noqa: E402
@@ -54,7 +57,7 @@ from qa_app.answerers.features import FEATURES  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import EvalQuestion, load_council, load_squad2, sample, split_half  # noqa: E402
-from qa_app.eval.training import Example, collect  # noqa: E402
+from qa_app.eval.training import Example, collect, label  # noqa: E402
 from qa_app.models import MODEL_PATH  # noqa: E402
 
 logger = logging.getLogger("train_answerer")
@@ -91,11 +94,18 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
     work: Path = args.work_dir
     out: dict[str, list[Example]] = {}
     council = _paper_store(args.council_store or work / "council", args.council_papers, embedder, args.rebuild)
-    out.update(_examples(council, embedder, {"council_dev": load_council(args.council_questions).questions}, args.k))
     real = _paper_store(args.realcorpus_store or work / "realcorpus", args.realcorpus / "papers", embedder,
                         args.rebuild)
+    dev = load_council(args.council_questions).questions
     questions = load_council(args.realcorpus / "questions.jsonl").questions
     halves = {f"realcorpus_{h}": split_half(questions, args.split, h) for h in ("tune", "held")}
+    places: list[str] = []
+    if args.near_miss_councils:
+        known = {d.meta.council for s in (council, real) for d in s.documents() if d.meta.council}
+        places = foreign_places(args.near_miss_councils, known)
+    out.update(_examples(council, embedder, {"council_dev": dev,
+                                             "council_dev_near": near_misses(dev, places, args.seed)}, args.k))
+    halves["realcorpus_tune_near"] = near_misses(halves["realcorpus_tune"], places, args.seed)
     out.update(_examples(real, embedder, halves, args.k))
     squad = load_squad2(args.squad)
     documents = squad.documents or []
@@ -113,7 +123,12 @@ def _cached(path: Path) -> dict[str, list[Example]] | None:
     if not path.is_file():
         return None
     features, examples = pickle.loads(path.read_bytes())
-    return examples if features == FEATURES else None
+    if features != FEATURES:
+        return None
+    for sets in examples.values():  # labels follow today's answer-judging rule
+        for e in sets:
+            e.positive = label(e.question, e.candidates, e.gold_ids)
+    return examples
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,8 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--k", type=int, default=10, help="paragraphs retrieved per question")
     p.add_argument("--target-false-abstention", type=float, default=0.10)
+    p.add_argument("--squad-share", type=float, default=0.5,
+                   help="weight of SQuAD against the council questions in both fits (default 0.5, chosen by "
+                        "5-fold cross-validation over the council training questions)")
     p.add_argument("--work-dir", type=Path, default=Path("/tmp/answerer-train"), help="stores are built here")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="artefact to write")
+    p.add_argument("--near-miss-councils", type=Path,
+                   help="JSONL data set whose council names make near-miss unanswerable training questions")
     p.add_argument("--rebuild", action="store_true",
                    help="re-ingest the council and real-paper stores from scratch (after a parsing change)")
     p.add_argument("--reuse-examples", action="store_true",
@@ -150,13 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     if examples is None:
         examples = gather(args, embedder)
         cache.write_bytes(pickle.dumps((FEATURES, examples)))
-    train = [e for name in ("council_dev", "realcorpus_tune", "squad_train") for e in examples[name]]
-    models = fit_models(train, args.target_false_abstention, seed=args.seed)
+    train_sets = ("council_dev", "council_dev_near", "realcorpus_tune", "realcorpus_tune_near", "squad_train")
+    train = [e for name in train_sets if name in examples for e in examples[name]]
+    models = fit_models(train, args.target_false_abstention, seed=args.seed, squad_share=args.squad_share)
     figures = {name: held_figures(models, examples[name]) for name in ("realcorpus_held", "squad_held")}
     figures["train (in-sample)"] = held_figures(models, train)
     models.info.update(
         fitted=date.today().isoformat(),
-        training={name: len(examples[name]) for name in ("council_dev", "realcorpus_tune", "squad_train")},
+        training={name: len(examples[name]) for name in train_sets if name in examples},
         held=figures,
     )
     models.save(args.out)

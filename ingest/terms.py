@@ -7,7 +7,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["STOPWORDS", "content_terms", "stem", "tokens"]
+__all__ = ["STOPWORDS", "TERMS_VERSION", "content_terms", "stem", "tokens"]
+
+TERMS_VERSION = 2
+"""Saved with the lexical index: an index made by another version is rebuilt."""
+
+_SAME_WORD = {
+    "chairman": "chair", "chairwoman": "chair", "chairperson": "chair", "chairmen": "chair",
+    "cllr": "councillor", "cllrs": "councillor", "councilor": "councillor", "councilors": "councillor",
+    "councilman": "councillor", "councilwoman": "councillor", "councilmember": "councillor",
+}
+"""Words that name the same role in the papers' own spellings and
+abbreviations ("Cllrs Hodivala (Chairman)" answers "who chaired?"); the
+stemmer alone leaves them apart."""
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -39,7 +51,7 @@ def _stemmer() -> object:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     word = word.removesuffix("'s")
-    return str(_stemmer().stemWord(word))  # type: ignore[attr-defined]
+    return str(_stemmer().stemWord(_SAME_WORD.get(word, word)))  # type: ignore[attr-defined]
 
 
 def content_terms(text: str) -> list[str]:

@@ -20,13 +20,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ingest.errors import CouncilPapersError
 from ingest.types import DOC_TYPES
 from qa_app.chat import add_chat_parser
-from qa_app.cli_render import render_text
+from qa_app.cli_render import context_json, render_text
 from qa_app.users_cli import add_users_parser, run_users
+
+if TYPE_CHECKING:
+    from qa_app.engine import QAEngine
+    from qa_app.types import Answer
 
 logger = logging.getLogger("qa_app")
 
@@ -59,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--date-from", help="only papers dated on or after YYYY[-MM[-DD]]")
     ask.add_argument("--date-to", help="only papers dated on or before YYYY[-MM[-DD]]")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per line with --batch)")
+    ask.add_argument("--context", action="store_true",
+                     help="show each source's minute item (or neighbouring paragraphs) around the quote")
     audience = ask.add_mutually_exclusive_group()
     audience.add_argument("--as", dest="as_user", metavar="USER",
                           help="answer from only the papers this account may read (default: every paper)")
@@ -127,6 +133,14 @@ def _engine(store: Path | None) -> Any:
     return QAEngine(settings)
 
 
+def _json(answer: Answer, engine: QAEngine, context: bool) -> dict[str, object]:
+    """The `ask --json` object; `context` adds each citation's item paragraphs."""
+    data = answer.to_json()
+    if context:
+        data["context"] = context_json(answer, engine.context)
+    return data
+
+
 def _ask(args: argparse.Namespace, out: TextIO) -> int:
     from ingest.errors import ConfigError, CouncilPapersError
     from ingest.index import make_filters
@@ -143,9 +157,9 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
         if args.question is not None:
             answer = engine.ask(args.question, filters=filters, k=args.k, viewer=viewer)
             if args.json:
-                print(json.dumps(answer.to_json(), ensure_ascii=False), file=out)
+                print(json.dumps(_json(answer, engine, args.context), ensure_ascii=False), file=out)
             else:
-                print(render_text(answer), file=out)
+                print(render_text(answer, engine.context if args.context else None), file=out)
             return 0
         if not args.batch.is_file():
             raise ConfigError(f"--batch file not found: {args.batch}")
@@ -168,11 +182,11 @@ def _ask(args: argparse.Namespace, out: TextIO) -> int:
                 else:
                     print(f"error: {error}", file=sys.stderr, flush=True)
                 continue
-            result = {**record, **answer.to_json()}
+            result = {**record, **_json(answer, engine, args.context)}
             if args.json:
                 print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
             else:
-                print(render_text(answer) + "\n", file=out, flush=True)
+                print(render_text(answer, engine.context if args.context else None) + "\n", file=out, flush=True)
         return 1 if failures else 0
     finally:
         engine.close()

@@ -1,7 +1,7 @@
 """What kind of thing a question asks for, and whether a sentence contains one.
 
 "How much" wants money, "how many" a number, "when" a date, "who" (or "the
-name of the Director") a person's name. A sentence without the wanted kind
+name of the Director") a person's name, "what was the vote" a vote line. A sentence without the wanted kind
 cannot be the answer however many words it shares with the question; this is
 what lets the engine decline "What is the name of the Director?" when the papers
 mention the Director but never her name.
@@ -17,6 +17,21 @@ MONEY = "money"
 NUMBER = "number"
 DATE = "date"
 PERSON = "person"
+VOTE = "vote"
+
+VOTE_LINE = re.compile(
+    r"\b(?:carried|unanimous(?:ly)?|vote[sd]?|voting|ayes?|nays?|abstain(?:ed|ing)?|abstentions?|for\s*:|against"
+    r"|motion (?:carried|failed|lost))\b|\b\d{1,2}\s*[-–]\s*\d{1,2}\b",
+    re.IGNORECASE,
+)
+"""A count, a result or a roll call: what a vote line says."""
+_ASKS_VOTE_RESULT = re.compile(
+    r"\bwhat was (?:the )?(?:[\w'’-]+\s+){0,6}?(?:vote|result of the vote|tally|voting)\b(?!\s+of thanks)|"
+    r"\bhow did [\w\s'’-]{1,60}? vote\b|"
+    r"\bhow many (?:votes|councillors|members) (?:were |voted )?(?:for|against|in favour)\b|\bvote (?:count|tally)\b|"
+    r"\bby (?:what|how many) votes?\b|\bwhat was the (?:result|outcome) of the vote\b",
+    re.IGNORECASE,
+)
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
@@ -65,6 +80,8 @@ _NOT_NAME_WORDS = frozenset(
 def question_type(question: str) -> str | None:
     """The kind of answer `question` expects, or None when any sentence may do."""
     q = question.lower()
+    if _ASKS_VOTE_RESULT.search(question):
+        return VOTE
     if _PERSON_QUESTION.search(question):
         return PERSON
     if re.search(r"\bhow much\b|\bwhat (?:amount|sum|budget|cost|price)\b|\bhow much money\b|\bcost\b", q):
@@ -105,6 +122,8 @@ def has_type(sentence: str, kind: str | None, question: str = "") -> bool:
         return bool(_DATE.search(sentence))
     if kind == PERSON:
         return bool(person_names(sentence, question))
+    if kind == VOTE:
+        return bool(VOTE_LINE.search(sentence))
     raise ValueError(f"unknown answer type {kind!r}")
 
 
@@ -141,6 +160,12 @@ def asks_mover(question: str) -> bool:
 def asks_vote(question: str) -> bool:
     """The question asks how a vote went."""
     return bool(_ASKS_VOTE.search(question))
+
+
+def asks_reason(question: str) -> bool:
+    """A "why" question."""
+    return bool(re.match(r"\s*why\b|.*\bfor what reason\b|.*\bwhat (?:was|were) the reasons?\b", question,
+                         re.IGNORECASE))
 
 
 def asks_decision(question: str) -> bool:

@@ -17,9 +17,11 @@ from ingest.embed import Embedder
 from ingest.errors import CouncilPapersError, IndexUnreadableError
 from ingest.index import Filters, PaperStore
 from ingest.library import make_embedder, open_store
+from ingest.types import Paragraph
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
 from qa_app.access import Viewer, restrict
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
+from qa_app.context import surrounding
 from qa_app.conversation import QuestionResolver, RuleBasedResolver
 from qa_app.retrieval import HybridRetriever
 from qa_app.types import (
@@ -164,6 +166,11 @@ class QAEngine:
             answer = final
         timings["answer"] = _ms(t0)
         yield self._finish(answer, question, resolved, timings, started)
+
+    def context(self, paragraph: Paragraph) -> list[Paragraph]:
+        """The item (or neighbours) around a cited paragraph, for reading it in
+        context; the caller has been given the citation, so may read its paper."""
+        return surrounding(self.store.paragraphs_of(paragraph.doc_id), paragraph)
 
     def _empty_library(self) -> Answer:
         return replace(abstained_answer("", [], mode=self.mode), notice=EMPTY_LIBRARY_NOTICE)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ingest.dates import MONTH_NUMBERS, MONTH_PATTERN, date_bounds, find_date
+from ingest.header import councils
 from ingest.index import StoredDocument
 from ingest.terms import content_terms
 
@@ -112,3 +113,20 @@ class FieldIndex:
             if start <= span.end and end >= span.start:
                 best = max(best, 1.0 if span.precision in ("day", "month") else 0.25)
         return best
+
+
+def council_places(text: str) -> list[frozenset[str]]:
+    """The place words of each council `text` names ("Wye Valley Community
+    Council" → {"wye", "valley"}), the council's type words set aside."""
+    places = (frozenset(content_terms(name)) - _GENERIC for name in councils(text))
+    return [p for p in places if p]
+
+
+def council_clash(named: list[frozenset[str]], council: str | None) -> bool:
+    """Whether a question that names councils asks about another council than
+    the paper's: none of the named councils shares a place word with it. False
+    when either side is unknown, since that is no evidence either way."""
+    if not named or not council:
+        return False
+    own = set(content_terms(council)) - _GENERIC
+    return bool(own) and not any(place & own for place in named)

@@ -71,3 +71,24 @@ def test_features_mark_headings_cues_and_type() -> None:
     feats = question_features(np.asarray([2.0, -1.0]), matrix[:2])
     assert feats[ABSTAIN_FEATURES.index("best_logit")] == 2.0 and feats[ABSTAIN_FEATURES.index("margin")] == 3.0
     assert not question_features(np.zeros(0), matrix[:0]).any()
+
+
+def test_features_see_another_council_a_missing_vote_and_the_item() -> None:
+    para = Paragraph(id="p1", doc_id="d", number=4, text="Agreed to buy a bench for £450. The motion was carried 5-2.",
+                     start=0, end=60, item="7. Churchyard bench")
+    tintern = RetrievedParagraph(paragraph=para, title="Minutes", doc_type="minutes", date="2019-05-20",
+                                 path="d.txt", score=1.0, council="Tintern Community Council")
+    col = {n: i for i, n in enumerate(FEATURES)}
+    no_vectors = lambda items: np.zeros(len(items))  # noqa: E731
+    _, elsewhere = candidates("How much did Wye Valley Community Council pay for the churchyard bench?", [tintern],
+                              no_vectors)
+    assert elsewhere[:, col["council_clash"]].tolist() == [1.0, 1.0]
+    assert elsewhere[0, col["item_coverage"]] > 0.2, "churchyard and bench are in the item heading"
+    _, own = candidates("How much did Tintern Community Council pay for the bench?", [tintern], no_vectors)
+    assert not own[:, col["council_clash"]].any()
+    cands, vote = candidates("What was the vote on the bench?", [tintern], no_vectors)
+    assert vote[:, col["kind_vote"]].tolist() == [1.0, 1.0]
+    assert [c.typed for c in cands] == [False, True], "only the vote line holds a vote"
+    assert vote[:, col["asked_cue_missing"]].tolist() == [1.0, 0.0]
+    feats = question_features(np.asarray([0.5, 1.0]), elsewhere)
+    assert feats[ABSTAIN_FEATURES.index("all_council_clash")] == 1.0

@@ -151,6 +151,25 @@ def test_cli_ask_json_contract(
     assert data["citations"][0]["quote"] in data["citations"][0]["text"]
 
 
+def test_cli_context_shows_the_cited_paragraph_inside_its_item(
+    shared_model: None, seed_store_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["ask", D01, "--store", str(seed_store_dir), "--json", "--context"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["context"]) == len(data["citations"]) >= 1
+    for citation, around in zip(data["citations"], data["context"], strict=True):
+        cited = [p for p in around if p["cited"]]
+        assert [p["paragraph_id"] for p in cited] == [citation["paragraph_id"]]
+        assert len(around) > 1, "the quote is shown with the paragraphs around it"
+        numbers = [p["paragraph"] for p in around]
+        assert numbers == sorted(numbers) and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert cli.main(["ask", D01, "--store", str(seed_store_dir), "--context"]) == 0
+    text = capsys.readouterr().out
+    assert "      > ¶" in text and "      " + "  ¶" in text
+    assert cli.main(["ask", D01, "--store", str(seed_store_dir), "--json"]) == 0
+    assert "context" not in json.loads(capsys.readouterr().out), "the contract is unchanged without --context"
+
+
 def test_cli_type_filter_and_readable_output(
     shared_model: None, seed_store_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -150,6 +150,14 @@ def test_answer_accuracy_pass_and_fail() -> None:
     assert m.answer_accuracy([abstained]) == 0.0
 
 
+def test_answers_are_compared_as_numbers_and_words() -> None:
+    said = "RESOLVED: That the Precept should be raised by £800.00 to £7,400.00, from 6th April-2nd May (19:30-20:00)."
+    for gold in ("£800", "800.00", "£7,400", "7400", "6th April", "19:30"):
+        assert m.answer_accuracy([_result(answers=[gold], answer=said)]) == 1.0, gold
+    for wrong in ("£80", "800.5", "April-2", "7,40"):
+        assert m.answer_accuracy([_result(answers=[wrong], answer=said)]) == 0.0, wrong
+
+
 def test_citation_support_pass_and_fail() -> None:
     assert m.citation_support([_good()]) == 1.0
     elsewhere = _good()

@@ -121,3 +121,16 @@ def test_pipeline_runs_need_no_rebuild_by_the_caller(
     report = ingest([corpus], store, fake_embedder)
     assert report.removed and store.check().ok
     assert all(not pid.startswith(str(corpus / "p1.txt")) for pid in saved_ids(store))
+
+
+def test_a_lexical_index_made_by_another_tokeniser_is_rebuilt(
+    store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(store, fake_embedder, paper("a", "Cllrs Hodivala (Chairman), Hewett and Wood.", "Benches were approved."))
+    assert saved_ids(store)
+    import ingest.index.lexical as lexical
+
+    monkeypatch.setattr(lexical, "TERMS_VERSION", lexical.TERMS_VERSION + 1)
+    assert LexicalIndex.load(store.store_dir, store.generation()) is None
+    hits = store.query_lexical("who chaired the meeting", k=3)
+    assert [pid for pid, _ in hits] == ["a#1"], "the chair line is found once the index is rebuilt"

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.terms import content_terms
+from ingest.terms import TERMS_VERSION, content_terms
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self._bm25 is not None:
             self._bm25.save(str(tmp / "index"))
-        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids, "df": self.df}))
+        (tmp / "ids.json").write_text(json.dumps(
+            {"generation": self.generation, "terms": TERMS_VERSION, "ids": self.ids, "df": self.df}))
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():
             target.rename(old)
@@ -75,11 +76,12 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, store_dir: Path, generation: int) -> LexicalIndex | None:
-        """The saved index when it was built from `generation`, else None."""
+        """The saved index when it was built from `generation` with today's
+        tokeniser, else None (the caller rebuilds it from the catalogue)."""
         folder = store_dir / FOLDER
         try:
             saved = json.loads((folder / "ids.json").read_text())
-            if saved["generation"] != generation or "df" not in saved:
+            if saved["generation"] != generation or saved.get("terms") != TERMS_VERSION or "df" not in saved:
                 return None
             model = _bm25s().BM25.load(str(folder / "index")) if saved["ids"] else None
             return cls(ids=saved["ids"], generation=generation, _bm25=model, df=saved["df"])

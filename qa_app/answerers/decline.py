@@ -13,7 +13,8 @@ from qa_app.models import MODEL_PATH
 ABSTAIN_FEATURES: tuple[str, ...] = (
     "best_logit", "margin", "best_coverage", "best_dense", "best_type_mismatch", "best_literal_missing",
     "best_field_date_clash", "max_coverage", "max_dense", "top_para_dense", "top_para_lexical", "kind_known",
-    "best_rare_missing", "min_rare_missing",
+    "best_rare_missing", "min_rare_missing", "best_council_clash", "all_council_clash", "best_asked_cue_missing",
+    "best_item_coverage",
 )
 _COL = {name: i for i, name in enumerate(FEATURES)}
 _KINDS = [_COL[k] for k in ("kind_money", "kind_number", "kind_date", "kind_person")]
@@ -44,6 +45,10 @@ def question_features(logits: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         "kind_known": float(best[_KINDS].max()),
         "best_rare_missing": best[_COL["rare_missing"]],
         "min_rare_missing": float(matrix[:, _COL["rare_missing"]].min()),
+        "best_council_clash": best[_COL["council_clash"]],
+        "all_council_clash": float(matrix[:, _COL["council_clash"]].min()),
+        "best_asked_cue_missing": best[_COL["asked_cue_missing"]],
+        "best_item_coverage": best[_COL["item_coverage"]],
     }
     return np.asarray([values[name] for name in ABSTAIN_FEATURES], dtype=np.float64)
 

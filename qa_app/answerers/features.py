@@ -23,8 +23,10 @@ from qa_app.answer_types import (
     MONEY,
     NUMBER,
     PERSON,
+    VOTE,
     asks_decision,
     asks_mover,
+    asks_reason,
     asks_vote,
     focus_words,
     has_type,
@@ -39,8 +41,10 @@ from qa_app.answerers.sentences import (
     is_structural,
     mover_cue,
     procedure_cue,
+    reason_cue,
     vote_cue,
 )
+from qa_app.fields import council_clash, council_places
 from qa_app.fusion import asks_for_latest
 from qa_app.text import Span, content_terms, split_sentences
 from qa_app.types import RetrievedParagraph
@@ -58,6 +62,7 @@ FEATURES: tuple[str, ...] = (
     "recent_newest", "field_title", "field_body", "field_date", "field_date_clash", "heading", "structural",
     "sentence_first", "sentence_position", "log_length", "names_person", "mover_q_cue", "vote_q_cue",
     "decision_q_cue", "decision_q_procedure", "mover_cue", "vote_cue", "decision_cue", "rare_missing",
+    "kind_vote", "council_clash", "item_coverage", "asked_cue_missing", "reason_q_cue",
 )
 
 TITLE_BLOCK_PARAGRAPHS = 3
@@ -104,6 +109,8 @@ class QuestionView:
     mover: bool
     vote: bool
     decision: bool
+    reason: bool
+    councils: tuple[frozenset[str], ...]
 
     @classmethod
     def of(cls, question: str, idf: IdfFn | None) -> QuestionView:
@@ -114,7 +121,7 @@ class QuestionView:
             weights=weights, kind=question_type(question), recent=asks_for_latest(question),
             literals=frozenset(_LITERAL.findall(question)), years=frozenset(_YEAR.findall(question)),
             terms=frozenset(terms), mover=asks_mover(question), vote=asks_vote(question),
-            decision=asks_decision(question),
+            decision=asks_decision(question), reason=asks_reason(question), councils=tuple(council_places(question)),
         )
 
     def overlap(self, terms: set[str]) -> float:
@@ -164,6 +171,7 @@ def candidates(
         coverage = view.overlap(terms)
         mover, vote, decision = mover_cue(text), vote_cue(text), decision_cue(text)
         context = terms | context_terms[r.paragraph.id]
+        item_terms = set(content_terms(" ".join(x for x in (r.paragraph.item or "", r.paragraph.heading or ""))))
         values = {
             "coverage": coverage,
             "context_coverage": view.overlap(context),
@@ -198,6 +206,11 @@ def candidates(
             "vote_cue": float(vote),
             "decision_cue": float(decision),
             "rare_missing": view.rare_missing(context),
+            "kind_vote": float(view.kind == VOTE),
+            "council_clash": float(council_clash(list(view.councils), r.council)),
+            "item_coverage": view.overlap(item_terms),
+            "asked_cue_missing": float((view.mover and not mover) or (view.vote and not vote)),
+            "reason_q_cue": float(view.reason and reason_cue(text)),
         }
         matrix[i] = [values[name] for name in FEATURES]
         trusted = not any(s <= span.start < e for s, e in injected[r.paragraph.id])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from qa_app.answer_types import VOTE_LINE
 from qa_app.text import normalise, split_sentences
 
 _ADDRESSED = re.compile(
@@ -28,11 +29,7 @@ _MOVER = re.compile(
     r"\b",
     re.IGNORECASE,
 )
-_VOTE = re.compile(
-    r"\b(?:carried|unanimous(?:ly)?|vote[sd]?|voting|ayes?|nays?|abstain(?:ed|ing)?|abstentions?|for\s*:|against"
-    r"|motion (?:carried|failed|lost))\b|\b\d{1,2}\s*[-–]\s*\d{1,2}\b",
-    re.IGNORECASE,
-)
+_VOTE = VOTE_LINE
 _DECISION = re.compile(
     r"\b(?:resolved|resolution|agreed|approved|adopted|decided|determined|accepted|endorsed|rejected|refused"
     r"|declined|council (?:will|shall)|it was agreed|recommendations? (?:was|were) (?:approved|agreed))\b",
@@ -40,6 +37,11 @@ _DECISION = re.compile(
 )
 _PROCEDURE = re.compile(
     r"\b(?:moved|seconded|roll call|motion to|discussion|discussed|presented|noted|read the|called to order)\b",
+    re.IGNORECASE,
+)
+_REASON = re.compile(
+    r"\b(?:because|since|due to|owing to|as (?:this|it|they|the|there)|reasons?|criteria|in order to|so that|"
+    r"therefore|not eligible|ineligible)\b",
     re.IGNORECASE,
 )
 _END = re.compile(r"[.!?:;…\"'”’)]\s*$")
@@ -105,6 +107,11 @@ def vote_cue(sentence: str) -> bool:
 
 def decision_cue(sentence: str) -> bool:
     return bool(_DECISION.search(sentence))
+
+
+def reason_cue(sentence: str) -> bool:
+    """The sentence gives a reason: what a "why" question wants."""
+    return bool(_REASON.search(sentence))
 
 
 def procedure_cue(sentence: str) -> bool:

@@ -71,11 +71,20 @@ class QuestionResult:
     closest: list[Hit] = field(default_factory=list)
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_ZERO_DECIMALS = re.compile(r"(?<=\d)\.0+(?!\d)")
+_UNITS = re.compile(r"([£$€%])")
+_PUNCTUATION = re.compile(f"[{re.escape(''.join(set(string.punctuation) - set('£$€%')))}]")
+
+
 def normalise_answer(text: str) -> str:
-    """SQuAD-style: lower case, no punctuation (currency signs kept), no
-    articles, single spaces; quotes and dashes folded first."""
-    text = normalise(text)
-    text = "".join(ch for ch in text if ch not in set(string.punctuation) - {"%"})
+    """SQuAD-style (lower case, no articles, single spaces) with numbers read
+    as numbers: thousands commas and zero decimals dropped ("£1,646.00" =
+    "1646"), currency and per-cent signs their own words, and other punctuation
+    a word break, so "6th April-2nd May" holds "6th April" and "19:30-20:00"
+    holds "19:30"."""
+    text = _ZERO_DECIMALS.sub("", _THOUSANDS.sub("", normalise(text)))
+    text = _PUNCTUATION.sub(" ", _UNITS.sub(r" \1 ", text))
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
 

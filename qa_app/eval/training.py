@@ -37,6 +37,7 @@ class Example:
     candidates: list[Candidate]
     matrix: np.ndarray
     positive: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    gold_ids: set[str] = field(default_factory=set)
 
     @property
     def reachable(self) -> bool:
@@ -75,7 +76,7 @@ def collect(
         retrieved = retriever.retrieve(q.question, k=k)
         cands, matrix = answerer.features(q.question, retrieved)
         gold_ids = {gold_map[g] for g in q.gold if gold_map and g in gold_map}
-        out.append(Example(q, domain, retrieved, cands, matrix, label(q, cands, gold_ids)))
+        out.append(Example(q, domain, retrieved, cands, matrix, label(q, cands, gold_ids), gold_ids))
         if i % 50 == 0:
             logger.info("%s: %d/%d questions featurised", domain, i, len(questions))
     return out
