@@ -44,7 +44,7 @@ def test_a_year_shift_moves_every_year_and_financial_year() -> None:
 
 
 def test_only_answerable_questions_are_varied() -> None:
-    qs = [_q("What did Wye Valley Community Council pay in 2023?"), _q("What did Tintern Community Council pay in 2019?",
-                                                                       answerable=False)]
+    qs = [_q("What did Wye Valley Community Council pay in 2023?"),
+          _q("What did Tintern Community Council pay in 2019?", answerable=False)]
     out = near_misses(qs, ["Basildon"], seed=1)
     assert [q.id for q in out] == ["q1~council", "q1~year"]
