@@ -9,7 +9,17 @@ from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.types import Paragraph
 from qa_app.abstention import ABSTAIN_MESSAGE
-from qa_app.answer_types import DATE, MONEY, NUMBER, PERSON, focus_words, has_type, person_names, question_type
+from qa_app.answer_types import (
+    DATE,
+    MONEY,
+    NUMBER,
+    PERSON,
+    VOTE,
+    focus_words,
+    has_type,
+    person_names,
+    question_type,
+)
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig, format_date
 from qa_app.answerers.sentences import addressed_to_reader, injected_spans, is_heading, is_structural
 from qa_app.text import content_terms, normalise, split_sentences
@@ -63,6 +73,10 @@ def test_normalise_and_terms() -> None:
         ("What is the name of the Director of Children's Services?", PERSON),
         ("What is the name of the new front door service?", None),
         ("What did Ofsted find?", None),
+        ("What was the Des Moines City Council's vote on amending its procedural rules?", VOTE),
+        ("How did the council vote on the budget?", VOTE),
+        ("What was the vote of thanks for?", None),
+        ("Who proposed the vote?", PERSON),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
@@ -75,6 +89,7 @@ def test_has_type_ignores_list_numbers() -> None:
     assert has_type("the allocation of £2m", MONEY)
     assert not has_type("the allocation of money", MONEY)
     assert has_type("submission in December 2016", DATE)
+    assert has_type("The motion was carried 5-2.", VOTE) and not has_type("Amending the procedural rules.", VOTE)
 
 
 def test_person_names_need_a_name_not_a_role() -> None:
