@@ -53,6 +53,13 @@ class FusionConfig:
     longer repeated into every paragraph's keyword text."""
     structural_penalty: float = 0.3
     candidates: int = 50
+    window_chars: int = 2000
+    """Each candidate paragraph is also scored with its neighbours, about this
+    many characters of them (`qa_app/windows.py`), and returned with them."""
+    window_dense_weight: float = 2.0
+    window_lexical_weight: float = 4.0
+    """Weights of the window rankings in the fusion (0 and 0: paragraphs alone).
+    Chosen on the tuning halves, docs/BENCHMARKS.md ("Paragraph windows")."""
 
     def __post_init__(self) -> None:
         if self.rrf_k <= 0:
@@ -61,11 +68,19 @@ class FusionConfig:
             raise ConfigError(
                 f"fusion weights must be non-negative and not both 0; got {self.dense_weight}, {self.lexical_weight}"
             )
-        for name in ("type_boost", "recency_boost", "field_boost", "field_weight", "structural_penalty"):
+        for name in ("type_boost", "recency_boost", "field_boost", "field_weight", "structural_penalty",
+                     "window_dense_weight", "window_lexical_weight"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative; got {getattr(self, name)}")
         if self.candidates <= 0:
             raise ConfigError(f"candidates must be greater than 0; got {self.candidates}")
+        if self.window_chars < 0:
+            raise ConfigError(f"window_chars must not be negative; got {self.window_chars}")
+
+    @property
+    def windowed(self) -> bool:
+        """Are paragraphs scored and returned with their neighbours?"""
+        return self.window_chars > 0 and self.window_dense_weight + self.window_lexical_weight > 0
 
 
 def rrf(rankings: list[tuple[list[str], float]], rrf_k: float) -> dict[str, float]:
