@@ -2,7 +2,8 @@
 
 For each setting of the grid (window size, weights of the window rankings) the
 retriever alone is run on:
-- the council dev questions (evidence in the top 5; a guard: must stay 1.0),
+- the council dev questions (evidence in the top 5, and the extractive
+  answerer declining every unanswerable one; guards: both must stay 1.0),
 - the real-paper tuning half (evidence in the top 5; a guard: must not fall),
 - the QMSum val tuning half (even question positions): gold-turn recall@10 at
   the LangChain baseline's characters for each question, as `eval` reports it,
@@ -41,6 +42,7 @@ from ingest.config import load_settings  # noqa: E402
 from ingest.embed import Embedder  # noqa: E402
 from ingest.index import PaperStore  # noqa: E402
 from ingest.library import make_embedder, open_store  # noqa: E402
+from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.breakdown import chars_returned, gold_recall_equal_chars, shown_hits  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import load, sample  # noqa: E402
@@ -139,7 +141,10 @@ def main() -> int:
     council = open_store(load_settings(args.council_store), embedder)
     realcorpus = open_store(load_settings(args.realcorpus_store), embedder)
     written = open_store(load_settings(args.written_work / "index"), embedder)
-    council_q = [q for q in map(json.loads, args.council_questions.read_text().splitlines()) if q.get("answerable")]
+    council_rows = [json.loads(line) for line in args.council_questions.read_text().splitlines() if line.strip()]
+    council_q = [q for q in council_rows if q.get("answerable")]
+    council_none = [str(q["question"]) for q in council_rows if not q.get("answerable")]
+    answerer = QAEngine(load_settings(args.council_store), embedder=embedder, store=council).answerer
     split = json.loads(args.split.read_text())
     rc_rows = [json.loads(line) for line in args.realcorpus_questions.read_text().splitlines() if line.strip()]
     rc = {h: [q for q in rc_rows if q.get("answerable") and q.get("evidence") and q["id"] in split[f"{h}_questions"]]
@@ -151,8 +156,10 @@ def main() -> int:
 
     def score(config: FusionConfig, half: str) -> dict[str, Any]:
         council_retriever = HybridRetriever(council, embedder, fusion=config)
+        declined = [answerer.answer(q, council_retriever.retrieve(q, k=10)).abstained for q in council_none]
         return {
             "council_recall@5": evidence_recall(council_retriever, council_q)["recall@5"],
+            "council_abstention": round(sum(declined) / max(len(declined), 1), 3),
             "realcorpus_recall@5": evidence_recall(HybridRetriever(realcorpus, embedder, fusion=config),
                                                    rc[half])["recall@5"],
             "qmsum_equal_chars": round(qmsum_recall(HybridRetriever(qm.store, embedder, fusion=config), qm, half), 3),
@@ -170,7 +177,8 @@ def main() -> int:
             rows.append(row)
     floor = score(FusionConfig(window_chars=0), "tune")
     logger.info("paragraphs alone: %s", json.dumps(floor))
-    keep = [r for r in rows if r["council_recall@5"] >= 1.0 and r["squad_recall@5"] >= 0.95
+    keep = [r for r in rows if r["council_recall@5"] >= 1.0 and r["council_abstention"] >= 1.0
+            and r["squad_recall@5"] >= 0.95
             and r["realcorpus_recall@5"] >= floor["realcorpus_recall@5"]]
     best = max(keep or rows, key=lambda r: r["qmsum_equal_chars"] / qm.baseline["tune"]
                + r["written_recall@5"] / args.baseline_written)

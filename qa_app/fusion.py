@@ -56,12 +56,13 @@ class FusionConfig:
     window_chars: int = 2000
     """Each candidate paragraph is also scored with its neighbours, about this
     many characters of them (`qa_app/windows.py`), and returned with them."""
-    window_dense_weight: float = 0.5
-    window_lexical_weight: float = 0.5
+    window_dense_weight: float = 0.25
+    window_lexical_weight: float = 0.25
     """Weights of the window rankings in the fusion (0 and 0: paragraphs alone,
     without windows). Chosen on tuning halves by bench/tune_windows.py: the
-    best for QMSum and written answers that keeps council dev, the real-paper
-    tuning half and SQuAD; docs/BENCHMARKS.md ("Paragraph windows")."""
+    best for QMSum and written answers that keeps council dev (retrieval and
+    abstention), the real-paper tuning half and SQuAD; docs/BENCHMARKS.md
+    ("Paragraph windows")."""
 
     def __post_init__(self) -> None:
         if self.rrf_k <= 0:
