@@ -83,7 +83,7 @@ class HybridRetriever:
         validate_k(k)
         self.refresh()
         n = max(self.fusion.candidates, k * 3)
-        wide = 2 * n if self.fusion.windowed else n  # window paragraphs beyond the candidates still count
+        wide = 2 * n if self.fusion.scores_windows else n  # window paragraphs beyond the candidates still count
         vector = self.embedder.embed_query(question)
         dense_wide = self.store.query_dense(vector, wide, filters)
         lexical_wide = self.store.query_lexical(question, wide, filters)
@@ -92,7 +92,7 @@ class HybridRetriever:
             ([p for p, _ in dense], self.fusion.dense_weight), ([p for p, _ in lexical], self.fusion.lexical_weight),
         ]
         windows: dict[str, Window] = {}
-        if self.fusion.windowed:
+        if self.fusion.scores_windows:
             candidates = list(dict.fromkeys([p for p, _ in dense] + [p for p, _ in lexical]))
             windows = self._windows(candidates)
             by_dense, by_lexical = window_rankings(windows, dict(dense_wide), dict(lexical_wide))
@@ -119,12 +119,14 @@ class HybridRetriever:
                     paragraph=para, title=doc.meta.title, doc_type=doc.meta.doc_type, date=doc.meta.date,
                     path=doc.path, score=fused[pid], body=doc.meta.body, council=doc.meta.council,
                     dense_score=dense_scores.get(pid), lexical_score=lexical_scores.get(pid),
-                    window=windows[pid].paragraphs if pid in windows else (),
                 )
             )
             if len(out) == k:
                 break
-        return out
+        if not self.fusion.windowed:
+            return out
+        windows.update(self._windows([r.paragraph.id for r in out if r.paragraph.id not in windows]))
+        return [replace(r, window=windows[r.paragraph.id].paragraphs) if r.paragraph.id in windows else r for r in out]
 
     def _windows(self, candidates: list[str]) -> dict[str, Window]:
         """Each candidate's window of neighbours (papers' paragraphs read once per

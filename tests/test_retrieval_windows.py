@@ -57,7 +57,9 @@ def test_window_settings_are_validated() -> None:
         FusionConfig(window_lexical_weight=-2)
     assert FusionConfig().windowed
     assert not FusionConfig(window_chars=0).windowed
-    assert not FusionConfig(window_dense_weight=0, window_lexical_weight=0).windowed
+    assert not FusionConfig().scores_windows
+    assert FusionConfig(window_dense_weight=0.25).scores_windows
+    assert not FusionConfig(window_chars=0, window_dense_weight=0.25).scores_windows
 
 
 def test_retrieved_paragraphs_carry_their_window(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
@@ -71,3 +73,7 @@ def test_retrieved_paragraphs_carry_their_window(seed_store: PaperStore, embedde
         assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
     plain = HybridRetriever(seed_store, embedder, fusion=FusionConfig(window_chars=0)).retrieve(question, k=5)
     assert all(r.window == () for r in plain)
+    assert [r.paragraph.id for r in plain] == [r.paragraph.id for r in results]  # shown, not re-ranked
+    scored = HybridRetriever(seed_store, embedder, fusion=FusionConfig(window_dense_weight=0.25,
+                                                                       window_lexical_weight=0.25))
+    assert all(r.paragraph in r.window for r in scored.retrieve(question, k=5))
