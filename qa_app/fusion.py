@@ -61,8 +61,8 @@ class FusionConfig:
     """Weights of the window rankings in the fusion (a candidate scored with its
     neighbours). 0 by measurement: on the tuning halves 0.25 each helped QMSum
     and kept every guard (bench/tune_windows.py), but on the seeded SQuAD
-    evaluation sample it cost 4 questions (0.951 -> 0.943), under the 0.95
-    guard; docs/BENCHMARKS.md ("Paragraph windows")."""
+    evaluation sample it cost 3 questions (0.949 -> 0.943); docs/BENCHMARKS.md
+    ("Paragraph windows")."""
 
     def __post_init__(self) -> None:
         if self.rrf_k <= 0:
