@@ -53,6 +53,16 @@ class FusionConfig:
     longer repeated into every paragraph's keyword text."""
     structural_penalty: float = 0.3
     candidates: int = 50
+    window_chars: int = 2000
+    """Each result is returned with its neighbours, about this many characters
+    of them (`qa_app/windows.py`); 0 returns paragraphs alone."""
+    window_dense_weight: float = 0.0
+    window_lexical_weight: float = 0.0
+    """Weights of the window rankings in the fusion (a candidate scored with its
+    neighbours). 0 by measurement: on the tuning halves 0.25 each helped QMSum
+    and kept every guard (bench/tune_windows.py), but on the seeded SQuAD
+    evaluation sample it cost 3 questions (0.949 -> 0.943); docs/BENCHMARKS.md
+    ("Paragraph windows")."""
 
     def __post_init__(self) -> None:
         if self.rrf_k <= 0:
@@ -61,11 +71,24 @@ class FusionConfig:
             raise ConfigError(
                 f"fusion weights must be non-negative and not both 0; got {self.dense_weight}, {self.lexical_weight}"
             )
-        for name in ("type_boost", "recency_boost", "field_boost", "field_weight", "structural_penalty"):
+        for name in ("type_boost", "recency_boost", "field_boost", "field_weight", "structural_penalty",
+                     "window_dense_weight", "window_lexical_weight"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative; got {getattr(self, name)}")
         if self.candidates <= 0:
             raise ConfigError(f"candidates must be greater than 0; got {self.candidates}")
+        if self.window_chars < 0:
+            raise ConfigError(f"window_chars must not be negative; got {self.window_chars}")
+
+    @property
+    def windowed(self) -> bool:
+        """Are paragraphs returned with their neighbours?"""
+        return self.window_chars > 0
+
+    @property
+    def scores_windows(self) -> bool:
+        """Are candidates also ranked by their windows?"""
+        return self.windowed and self.window_dense_weight + self.window_lexical_weight > 0
 
 
 def rrf(rankings: list[tuple[list[str], float]], rrf_k: float) -> dict[str, float]:

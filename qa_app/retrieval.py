@@ -25,7 +25,8 @@ from qa_app.fusion import (
     StructuralPenalty,
     rrf,
 )
-from qa_app.types import RetrievedParagraph, validate_k
+from qa_app.types import Paragraph, RetrievedParagraph, validate_k
+from qa_app.windows import Window, window_rankings, windows_of
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ NAMED_MIN = 0.5
 """Field score from which a paper counts as named by the question."""
 NAMED_PAPERS = 3
 """At most this many named papers are searched on their own."""
+PAPERS_CACHED = 2000
+"""Papers whose paragraphs are kept for windows; beyond this the cache starts again."""
 
 
 class HybridRetriever:
@@ -62,6 +65,7 @@ class HybridRetriever:
         self._named: tuple[str, dict[str, float]] = ("", {})
         self._docs: dict[str, StoredDocument] = {}
         self._docs_generation = -1
+        self._papers: dict[str, list[Paragraph]] = {}
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -72,18 +76,27 @@ class HybridRetriever:
             if self._docs_generation != generation:
                 self._docs = {d.doc_id: d for d in self.store.documents()}
                 self._fields = FieldIndex(self._docs.values())
+                self._papers = {}
                 self._docs_generation = generation
 
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> list[RetrievedParagraph]:
         validate_k(k)
         self.refresh()
         n = max(self.fusion.candidates, k * 3)
+        wide = 2 * n if self.fusion.scores_windows else n  # window paragraphs beyond the candidates still count
         vector = self.embedder.embed_query(question)
-        dense = self.store.query_dense(vector, n, filters)
-        lexical = self.store.query_lexical(question, n, filters)
+        dense_wide = self.store.query_dense(vector, wide, filters)
+        lexical_wide = self.store.query_lexical(question, wide, filters)
+        dense, lexical = dense_wide[:n], lexical_wide[:n]
         rankings = [
             ([p for p, _ in dense], self.fusion.dense_weight), ([p for p, _ in lexical], self.fusion.lexical_weight),
         ]
+        windows: dict[str, Window] = {}
+        if self.fusion.scores_windows:
+            candidates = list(dict.fromkeys([p for p, _ in dense] + [p for p, _ in lexical]))
+            windows = self._windows(candidates)
+            by_dense, by_lexical = window_rankings(windows, dict(dense_wide), dict(lexical_wide))
+            rankings += [(by_dense, self.fusion.window_dense_weight), (by_lexical, self.fusion.window_lexical_weight)]
         inside = self._inside_named_papers(question, filters)
         if inside is not None and self.fusion.field_weight:
             half = self.fusion.field_weight / 2
@@ -110,7 +123,27 @@ class HybridRetriever:
             )
             if len(out) == k:
                 break
-        return out
+        if not self.fusion.windowed:
+            return out
+        windows.update(self._windows([r.paragraph.id for r in out if r.paragraph.id not in windows]))
+        return [replace(r, window=windows[r.paragraph.id].paragraphs) if r.paragraph.id in windows else r for r in out]
+
+    def _windows(self, candidates: list[str]) -> dict[str, Window]:
+        """Each candidate's window of neighbours (papers' paragraphs read once per
+        catalogue generation)."""
+        found = self.store.paragraphs_by_id(candidates)
+        with self._lock:
+            if len(self._papers) > PAPERS_CACHED:
+                self._papers = {}
+            papers = self._papers
+        for doc_id in {p.doc_id for p in found.values()} - set(papers):
+            papers[doc_id] = self.store.paragraphs_of(doc_id)
+
+        def paper_of(pid: str) -> list[Paragraph]:
+            para = found.get(pid)
+            return papers.get(para.doc_id, []) if para is not None else []
+
+        return windows_of(candidates, paper_of, self.fusion.window_chars)
 
     def _field_scores(self, question: str) -> dict[str, float]:
         """Field scores of every paper for `question` (kept for the last question,

@@ -44,6 +44,9 @@ class RetrievedParagraph:
     council: str | None = None
     dense_score: float | None = None
     lexical_score: float | None = None
+    window: tuple[Paragraph, ...] = ()
+    """The paragraph with its neighbours in paper order (small-to-big context);
+    empty when retrieval does not use windows. Citations still quote `paragraph`."""
 
     def to_json(self) -> dict[str, object]:
         """The `retrieved` entry of the `ask --json` contract."""

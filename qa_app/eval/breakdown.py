@@ -16,6 +16,7 @@ from qa_app.eval.metrics import (
     gold_recall_at,
     recall_at,
 )
+from qa_app.types import RetrievedParagraph
 
 UNANSWERABLE = "unanswerable"
 KINDS = ("who", "what-decided", "how-much", "when", "vote", "other", UNANSWERABLE)
@@ -51,18 +52,48 @@ def by_kind(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | in
     }
 
 
+def shown_hits(retrieved: list[RetrievedParagraph]) -> list[Hit]:
+    """Hits in rank order; a paragraph with a window shows itself, then its
+    neighbours nearest first, leaving out what an earlier hit already showed."""
+    seen: set[str] = set()
+    hits: list[Hit] = []
+    for r in retrieved:
+        if not r.window:
+            hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path))
+            continue
+        index = next((i for i, p in enumerate(r.window) if p.id == r.paragraph.id), 0)
+        ordered = sorted(range(len(r.window)), key=lambda i: abs(i - index))
+        shown = tuple((r.window[i].id, len(r.window[i].text)) for i in ordered if r.window[i].id not in seen)
+        seen.update(p.id for p in r.window)
+        shown = shown or ((r.paragraph.id, 0),)  # all of it shown already: nothing more to read
+        hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path, shown=shown))
+    return hits
+
+
 def chars_returned(hits: Sequence[Hit]) -> int:
-    return sum(len(h.text) for h in hits)
+    return sum(h.shown_chars() for h in hits)
 
 
 def within_budget(hits: Sequence[Hit], budget: int) -> list[Hit]:
     """The leading hits whose texts fit in `budget` characters; the hit that
-    crosses the budget is kept cut to fit, so no system gets more to read."""
+    crosses the budget is kept cut to fit, so no system gets more to read. A
+    hit with a window counts the paragraphs it shows, in order, up to the
+    budget (one that starts before the budget runs out counts, as a chunk
+    overlapping a paragraph does)."""
     kept: list[Hit] = []
     used = 0
     for hit in hits:
         if used >= budget:
             break
+        if hit.shown:
+            shown = []
+            for pid, chars in hit.shown:
+                if used >= budget:
+                    break
+                shown.append((pid, chars))
+                used += chars
+            kept.append(Hit(hit.id, hit.text, frozenset(pid for pid, _ in shown), hit.paper, tuple(shown)))
+            continue
         room = budget - used
         kept.append(hit if len(hit.text) <= room else Hit(hit.id, hit.text[:room], hit.ids, hit.paper))
         used += min(len(hit.text), room)
@@ -73,7 +104,8 @@ def gold_recall_equal_chars(
     results: Sequence[QuestionResult], budgets: Sequence[int], k: int
 ) -> float | None:
     """`gold_recall_at(k)` with each question's retrieved list cut to its
-    character budget (what the other system returned for that question)."""
+    character budget (what the other system returned for that question). A
+    windowed hit counts every paragraph it shows within the budget."""
     cut = [
         QuestionResult(id=r.id, question=r.question, answerable=r.answerable, gold_ids=r.gold_ids,
                        retrieved=within_budget(r.retrieved, budget))

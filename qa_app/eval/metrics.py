@@ -20,15 +20,22 @@ RECALL_AT = (1, 3, 5, 10)
 @dataclass(frozen=True)
 class Hit:
     """One retrieved item as the metrics see it: its id and text. A chunk that
-    spans several paragraphs lists them in `ids`."""
+    spans several paragraphs lists them in `ids`. A paragraph returned with a
+    window lists in `shown` the (paragraph id, characters) the reader sees with
+    it that no earlier hit showed: itself first, then its nearest neighbours."""
 
     id: str
     text: str
     ids: frozenset[str] = frozenset()
     paper: str = ""
+    shown: tuple[tuple[str, int], ...] = ()
 
     def paragraph_ids(self) -> frozenset[str]:
         return self.ids or frozenset({self.id})
+
+    def shown_chars(self) -> int:
+        """Characters the reader is shown for this hit."""
+        return sum(chars for _, chars in self.shown) if self.shown else len(self.text)
 
 
 @dataclass(frozen=True)
@@ -148,14 +155,15 @@ def recall_at(results: Sequence[QuestionResult], k: int) -> float | None:
 
 def gold_recall_at(results: Sequence[QuestionResult], k: int) -> float | None:
     """Mean share of each question's gold paragraphs found in the top `k`
-    (denominator capped at `k`), for sets with many gold paragraphs per question."""
+    (found and gold both capped at `k`, so a hit spanning many paragraphs cannot
+    score above 1), for sets with many gold paragraphs per question."""
     judged = [r for r in results if r.answerable and r.gold_ids]
     if not judged:
         return None
     total = 0.0
     for r in judged:
         found = {pid for h in r.retrieved[:k] for pid in h.paragraph_ids()} & r.gold_ids
-        total += len(found) / min(len(r.gold_ids), k)
+        total += min(len(found), k) / min(len(r.gold_ids), k)
     return total / len(judged)
 
 

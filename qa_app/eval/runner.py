@@ -17,7 +17,7 @@ from ingest.config import load_settings
 from ingest.errors import ConfigError
 from ingest.library import make_embedder, open_store
 from qa_app.engine import QAEngine
-from qa_app.eval.breakdown import by_kind, chars_returned, gold_recall_equal_chars
+from qa_app.eval.breakdown import by_kind, chars_returned, gold_recall_equal_chars, shown_hits
 from qa_app.eval.corpus_store import build_store, paragraph_ids
 from qa_app.eval.datasets import EvalQuestion, load, sample, split_half
 from qa_app.eval.metrics import (
@@ -204,7 +204,7 @@ def _result(
 ) -> QuestionResult:
     return QuestionResult(
         id=q.id, question=q.question, answerable=q.answerable, answers=q.answers, evidence=q.evidence,
-        gold_ids=_gold(q, gold_map), retrieved=[_hit(r) for r in retrieved],
+        gold_ids=_gold(q, gold_map), retrieved=shown_hits(retrieved),
         answer=answer.answer, abstained=answer.abstained,
         citations=[CitedQuote(c.source.paragraph.id, c.source.paragraph.text, c.quote, c.quote_start, c.quote_end,
                               c.source.path) for c in answer.citations],
