@@ -15,13 +15,17 @@ from typing import Any
 
 import numpy as np
 
+from ingest.dates import date_bounds
 from ingest.index.filters import Filters
+from ingest.types import Chunk, Paper
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "council_papers"
 CHROMA_BATCH = 1000
 """Ids per Chroma delete call."""
+UPSERT_BATCH = 2000
+"""Vectors per Chroma upsert call, under the client's maximum batch size."""
 
 _CLIENT_LOCK = threading.RLock()
 """Chroma's embedded client is not safe to create from several threads at once:
@@ -85,11 +89,13 @@ class VectorIndex:
     def upsert(
         self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: list[dict[str, Any]]
     ) -> None:
-        if ids:
-            with _CLIENT_LOCK:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        with _CLIENT_LOCK:
+            for start in range(0, len(ids), UPSERT_BATCH):
+                end = start + UPSERT_BATCH
                 self.collection.upsert(
-                    ids=list(ids), embeddings=np.asarray(vectors, dtype=np.float32), documents=list(texts),
-                    metadatas=metas,
+                    ids=list(ids[start:end]), embeddings=vectors[start:end], documents=list(texts[start:end]),
+                    metadatas=metas[start:end],
                 )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -133,6 +139,17 @@ class VectorIndex:
             except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
                 logger.debug("no collection to delete")
             self._collection = None
+
+
+def chunk_metadata(paper: Paper, chunk: Chunk) -> dict[str, str | int]:
+    """What Chroma keeps beside a chunk's vector, for filtering inside the query."""
+    meta = paper.meta
+    start, end = date_bounds(meta.date)
+    return {
+        "doc_id": paper.doc_id, "paragraph_ids": ",".join(chunk.paragraph_ids), "doc_type": meta.doc_type,
+        "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
+        "access": meta.access,
+    }
 
 
 def _batches(ids: list[str]) -> Iterator[list[str]]:
