@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 ONNX_BACKENDS = ("onnx", "onnx-int8")
 DEFAULT_MAX_SEQ_LENGTH = 256
+QUERY_CACHE = 256
+"""Query vectors kept, most recent first."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class OnnxEmbedder:
         self.cache_dir = cache_dir
         self.name = embedder_name(backend)
         self._loaded: Lazy[_Loaded] = Lazy(self._load)
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
         if preload:
             threading.Thread(target=self._preload, name="load-query-embedder", daemon=True).start()
 
@@ -151,7 +156,9 @@ class OnnxEmbedder:
         parts = self._parts
         # Batches of similar length waste less work on padding; the order is restored after.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        # At least one batch per thread, so a question's few candidate sentences use every core too.
+        size = max(1, min(self.batch_size, -(-len(texts) // self.threads)))
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
         run = partial(_embed_batch, parts)
         pieces = [[texts[i] for i in batch] for batch in batches]
         vectors = self._pool.get().map(run, pieces) if len(batches) > 1 and self.threads > 1 else map(run, pieces)
@@ -161,7 +168,20 @@ class OnnxEmbedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        """The text embedded alone. The last few are kept: retrieval and the answerer
+        both embed the question, and a follow-up or a repeated question comes back."""
+        with self._lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+        vector = self.embed_documents([text])[0]
+        vector.flags.writeable = False
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     def count_tokens(self, text: str) -> int:
         return len(self._parts.counter.encode(text, add_special_tokens=True).ids)

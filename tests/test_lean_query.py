@@ -18,7 +18,7 @@ from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.library import make_embedder
 from ingest.model import MODEL_MAX_TOKENS as MAX_TOKENS
-from ingest.onnx_embedder import OnnxEmbedder
+from ingest.onnx_embedder import QUERY_CACHE, OnnxEmbedder
 
 HEAVY = ("torch", "transformers", "sentence_transformers")
 LONG = " ".join(
@@ -35,9 +35,11 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def export_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[OnnxEmbedder, MiniLMEmbedder]:
-    """A lean embedder on an empty cache (so it must export), and sentence-transformers on its file."""
+    """A lean embedder on an empty cache (so it must export), and sentence-transformers on its file.
+    One thread, so both embed a short list in the same single batch (the int8 model
+    quantises activations per batch, so other batching moves vectors slightly)."""
     cache = tmp_path_factory.mktemp("models")
-    lean = OnnxEmbedder("onnx-int8", cache_dir=cache)
+    lean = OnnxEmbedder("onnx-int8", cache_dir=cache, threads=1)
     lean.warm_up()
     return lean, MiniLMEmbedder("onnx-int8", cache_dir=cache)
 
@@ -140,3 +142,21 @@ def test_ask_and_batch_never_import_torch(seed_store_dir: Path, tmp_path: Path) 
 def test_model_name_module_breaks_the_import_circle() -> None:
     done = _python("import sys, ingest.onnx_export; print('ingest.embed' in sys.modules)", ROOT)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_question_is_embedded_once_for_retrieval_and_answer(
+    export_pair: tuple[OnnxEmbedder, MiniLMEmbedder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lean, _ = export_pair
+    question = "Who seconded the motion on the parking charges?"
+    first = lean.embed_query(question)
+    assert np.array_equal(first, lean.embed_documents([question])[0]), "the vector of the text alone"
+    calls: list[int] = []
+    real = lean.embed_documents
+    monkeypatch.setattr(lean, "embed_documents", lambda texts: calls.append(len(texts)) or real(texts))
+    assert lean.embed_query(question) is first and calls == []
+    assert not first.flags.writeable, "a caller cannot change the kept vector"
+    for i in range(QUERY_CACHE):
+        lean.embed_query(f"question {i}")
+    lean.embed_query(question)
+    assert calls[-1] == 1, "the oldest question was let go"
