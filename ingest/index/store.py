@@ -186,7 +186,7 @@ class PaperStore(AccessLevels):
     @contextmanager
     def batch(self) -> Iterator[PaperStore]:
         """Group many writes under one hold of the write lock: the lexical index
-        is rebuilt once, on leaving."""
+        is rebuilt once, on leaving, and only if it is not already current."""
         if self._write_lock is None:
             raise ReadOnlyIndexError(f"the index {self.store_dir} is open read-only; nothing was written")
         with self._write_lock:
@@ -269,14 +269,17 @@ class PaperStore(AccessLevels):
 
     def ensure_lexical(self) -> None:
         """Save a lexical index for the current generation if none is on disk."""
-        if LexicalIndex.load(self.store_dir, self.generation()) is None:
-            with self.batch():
-                pass
+        with self.batch():
+            pass
 
     def _sync_lexical(self) -> None:
+        """Make the saved lexical index match the catalogue: kept when it already
+        does (an unchanged run costs a load, not a rebuild), else built and saved."""
         generation = self.generation()
-        index = LexicalIndex.build(*self.catalogue.lexical_rows(), generation)
-        index.save(self.store_dir)
+        index = LexicalIndex.load(self.store_dir, generation)
+        if index is None:
+            index = LexicalIndex.build(*self.catalogue.lexical_rows(), generation)
+            index.save(self.store_dir)
         with self._lexical_lock:
             self._lexical = index
 
