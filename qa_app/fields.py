@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from ingest.dates import MONTH_NUMBERS, MONTH_PATTERN, date_bounds, find_date
 from ingest.index import StoredDocument
 from ingest.terms import content_terms
@@ -76,6 +78,11 @@ class FieldIndex:
                 self._by_term.setdefault(term, set()).add(doc.doc_id)
             if doc.meta.date:
                 self._dates[doc.doc_id] = date_bounds(doc.meta.date)
+        # The dated papers as arrays, so the papers a date overlaps are found in one
+        # vectorised pass instead of a Python loop over every paper per question.
+        self._dated = list(self._dates)
+        bounds = np.array([self._dates[d] for d in self._dated], dtype=np.int64).reshape(-1, 2)
+        self._starts, self._ends = bounds[:, 0], bounds[:, 1]
 
     def scores(self, question: str) -> dict[str, float]:
         """doc_id → how strongly the question names the paper, in [0, 1].
@@ -96,11 +103,19 @@ class FieldIndex:
         if not spans:
             return {doc: min(1.0, w / full) for doc, w in named.items()}
         scores: dict[str, float] = {}
-        for doc_id in set(named) | set(self._dates):
+        for doc_id in set(named) | self._overlapping(spans):
             score = (min(1.0, named.get(doc_id, 0.0) / full) + self._date_score(spans, doc_id)) / 2
             if score > 0:
                 scores[doc_id] = score
         return scores
+
+    def _overlapping(self, spans: list[DateSpan]) -> set[str]:
+        """The dated papers whose date range overlaps any of `spans` (the only
+        ones with a date score above 0)."""
+        hit = np.zeros(len(self._dated), dtype=bool)
+        for span in spans:
+            hit |= (self._starts <= span.end) & (self._ends >= span.start)
+        return {self._dated[i] for i in np.flatnonzero(hit)}
 
     def _date_score(self, spans: list[DateSpan], doc_id: str) -> float:
         bounds = self._dates.get(doc_id)

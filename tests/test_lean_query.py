@@ -160,3 +160,30 @@ def test_a_question_is_embedded_once_for_retrieval_and_answer(
         lean.embed_query(f"question {i}")
     lean.embed_query(question)
     assert calls[-1] == 1, "the oldest question was let go"
+
+
+def test_field_scores_equal_a_paper_by_paper_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Field scores find the papers a date overlaps with arrays; the scores are the
+    same as scoring every dated paper one by one."""
+    import random
+
+    from ingest.index import StoredDocument
+    from ingest.types import PaperMeta
+    from qa_app.fields import FieldIndex
+
+    rng = random.Random(5)
+    councils = ["Des Moines City Council", "Tintern Community Council", "Ceredigion County Council", None]
+    dates = [None, *(f"{rng.randint(1995, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" for _ in range(40)),
+             *(str(rng.randint(1995, 2024)) for _ in range(10)), "2019-05"]
+    docs = [StoredDocument(f"p{i}", f"p{i}", "h", PaperMeta(title=f"p{i}", doc_type="minutes", body="Cabinet",
+                                                              council=rng.choice(councils), date=rng.choice(dates)),
+                           0.0, 3) for i in range(400)]
+    index = FieldIndex(docs)
+    questions = ("Who moved the motion at the Des Moines City Council meeting of 16 November 1998?",
+                 "What did Tintern Community Council decide in May 2019?", "What happened in 2005 and 2010?",
+                 "What parking charges apply?")
+    fast = [index.scores(q) for q in questions]
+    monkeypatch.setattr(index, "_overlapping", lambda _spans: set(index._dates), raising=True)
+    slow = [index.scores(q) for q in questions]
+    assert fast == slow
+    assert sum(len(f) for f in fast) > 50, "the questions' dates match many papers"
