@@ -102,28 +102,20 @@ class FieldIndex:
         spans = question_dates(question)
         if not spans:
             return {doc: min(1.0, w / full) for doc, w in named.items()}
+        dated = self._date_scores(spans)
         scores: dict[str, float] = {}
-        for doc_id in set(named) | self._overlapping(spans):
-            score = (min(1.0, named.get(doc_id, 0.0) / full) + self._date_score(spans, doc_id)) / 2
+        for doc_id in set(named) | set(dated):
+            score = (min(1.0, named.get(doc_id, 0.0) / full) + dated.get(doc_id, 0.0)) / 2
             if score > 0:
                 scores[doc_id] = score
         return scores
 
-    def _overlapping(self, spans: list[DateSpan]) -> set[str]:
-        """The dated papers whose date range overlaps any of `spans` (the only
-        ones with a date score above 0)."""
-        hit = np.zeros(len(self._dated), dtype=bool)
+    def _date_scores(self, spans: list[DateSpan]) -> dict[str, float]:
+        """doc_id → date score of each dated paper a span overlaps: 1 for a day or
+        month the question names, 0.25 for a year. One array pass per span, not a
+        Python loop over every paper per question."""
+        best = np.zeros(len(self._dated))
         for span in spans:
-            hit |= (self._starts <= span.end) & (self._ends >= span.start)
-        return {self._dated[i] for i in np.flatnonzero(hit)}
-
-    def _date_score(self, spans: list[DateSpan], doc_id: str) -> float:
-        bounds = self._dates.get(doc_id)
-        if bounds is None:
-            return 0.0
-        start, end = bounds
-        best = 0.0
-        for span in spans:
-            if start <= span.end and end >= span.start:
-                best = max(best, 1.0 if span.precision in ("day", "month") else 0.25)
-        return best
+            overlap = (self._starts <= span.end) & (self._ends >= span.start)
+            best = np.where(overlap, np.maximum(best, 1.0 if span.precision in ("day", "month") else 0.25), best)
+        return {self._dated[i]: float(best[i]) for i in np.flatnonzero(best)}
