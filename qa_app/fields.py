@@ -66,23 +66,22 @@ def field_terms(doc: StoredDocument) -> set[str]:
 
 class FieldIndex:
     """Field words and dates of every paper, for scoring a question against all
-    papers quickly (an inverted index over field words)."""
+    papers quickly: an inverted index over field words, and the papers' date
+    ranges as arrays, so a question costs array passes rather than a Python loop
+    over every paper it names (a library's own body can name thousands)."""
 
     def __init__(self, documents: Iterable[StoredDocument]) -> None:
-        self._by_term: dict[str, set[str]] = {}
-        self._dates: dict[str, tuple[int, int]] = {}
-        self._papers = 0
-        for doc in documents:
-            self._papers += 1
+        by_term: dict[str, list[int]] = {}
+        self._ids: list[str] = []
+        bounds: list[tuple[int, int]] = []
+        for row, doc in enumerate(documents):
+            self._ids.append(doc.doc_id)
             for term in field_terms(doc):
-                self._by_term.setdefault(term, set()).add(doc.doc_id)
-            if doc.meta.date:
-                self._dates[doc.doc_id] = date_bounds(doc.meta.date)
-        # The dated papers as arrays, so the papers a date overlaps are found in one
-        # vectorised pass instead of a Python loop over every paper per question.
-        self._dated = list(self._dates)
-        bounds = np.array([self._dates[d] for d in self._dated], dtype=np.int64).reshape(-1, 2)
-        self._starts, self._ends = bounds[:, 0], bounds[:, 1]
+                by_term.setdefault(term, []).append(row)
+            bounds.append(date_bounds(doc.meta.date) if doc.meta.date else (1, 0))  # (1, 0) overlaps nothing
+        self._by_term = {term: np.array(rows, dtype=np.int64) for term, rows in by_term.items()}
+        dates = np.array(bounds, dtype=np.int64).reshape(-1, 2)
+        self._starts, self._ends = dates[:, 0], dates[:, 1]
 
     def scores(self, question: str) -> dict[str, float]:
         """doc_id → how strongly the question names the paper, in [0, 1].
@@ -91,31 +90,24 @@ class FieldIndex:
         among the papers' fields (a word of one paper's name counts half, two
         count in full; the name every paper shares counts little), and a date
         the question names is averaged in when it names one."""
-        total = max(1, self._papers)
+        total = max(1, len(self._ids))
         full = 2 * math.log(1 + total)
-        named: dict[str, float] = {}
+        named = np.zeros(len(self._ids))
         for term in set(content_terms(question)) - _GENERIC:
-            docs = self._by_term.get(term, ())
-            weight = math.log(1 + total / len(docs)) if docs else 0.0
-            for doc_id in docs:
-                named[doc_id] = named.get(doc_id, 0.0) + weight
+            rows = self._by_term.get(term)
+            if rows is not None:
+                named[rows] += math.log(1 + total / len(rows))
+        score = np.minimum(1.0, named / full)
         spans = question_dates(question)
-        if not spans:
-            return {doc: min(1.0, w / full) for doc, w in named.items()}
-        dated = self._date_scores(spans)
-        scores: dict[str, float] = {}
-        for doc_id in set(named) | set(dated):
-            score = (min(1.0, named.get(doc_id, 0.0) / full) + dated.get(doc_id, 0.0)) / 2
-            if score > 0:
-                scores[doc_id] = score
-        return scores
+        if spans:
+            score = (score + self._date_scores(spans)) / 2
+        return {self._ids[i]: float(score[i]) for i in np.flatnonzero(score > 0)}
 
-    def _date_scores(self, spans: list[DateSpan]) -> dict[str, float]:
-        """doc_id → date score of each dated paper a span overlaps: 1 for a day or
-        month the question names, 0.25 for a year. One array pass per span, not a
-        Python loop over every paper per question."""
-        best = np.zeros(len(self._dated))
+    def _date_scores(self, spans: list[DateSpan]) -> np.ndarray:
+        """Each paper's date score: 1 when its date overlaps a day or month the
+        question names, 0.25 for a year, else 0."""
+        best = np.zeros(len(self._ids))
         for span in spans:
             overlap = (self._starts <= span.end) & (self._ends >= span.start)
             best = np.where(overlap, np.maximum(best, 1.0 if span.precision in ("day", "month") else 0.25), best)
-        return {self._dated[i]: float(best[i]) for i in np.flatnonzero(best)}
+        return best
