@@ -143,10 +143,10 @@ class PaperStore(AccessLevels):
 
     def query_lexical(self, question: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Paragraph ids ranked by BM25, filters applied as a mask before ranking."""
-        allowed = None
+        index, mask = self.lexical(), None
         if filters is not None and not filters.is_empty():
-            allowed = self.catalogue.filtered_paragraph_ids(filters)
-        return self.lexical().search(question, k, allowed)
+            mask = index.mask_for(filters, lambda: self.catalogue.filtered_paragraph_ids(filters))
+        return index.search(question, k, mask=mask)
 
     def idf(self, term: str) -> float:
         """BM25 IDF of a stemmed content term over the current paragraphs."""
