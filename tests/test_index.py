@@ -107,22 +107,6 @@ def test_reset_empties_every_part(store: PaperStore, fake_embedder: FakeEmbedder
     assert store.generation() > before, "readers holding the old generation notice the reset"
 
 
-def test_pipeline_runs_need_no_rebuild_by_the_caller(
-    tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
-) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i in range(3):
-        (corpus / f"p{i}.txt").write_text(f"Item {i}. The committee discussed allotment plot {i}.\n")
-    store = make_store(tmp_path / "index", fake_embedder, settings)
-    report = ingest([corpus], store, fake_embedder)
-    assert report.ok and len(report.added) == 3 and store.check().ok
-    (corpus / "p1.txt").unlink()
-    report = ingest([corpus], store, fake_embedder)
-    assert report.removed and store.check().ok
-    assert all(not pid.startswith(str(corpus / "p1.txt")) for pid in saved_ids(store))
-
-
 def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_where(
     store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,3 +147,21 @@ def test_a_filter_mask_is_made_once_per_generation(
     write(store, fake_embedder, paper("c", "More riverside benches.", doc_type="minutes"))
     assert {p for p, _ in store.query_lexical("riverside benches", 5, minutes)} == {"a#1", "c#1"}
     assert len(calls) == 2, "a new generation made a new mask"
+
+
+
+def test_pipeline_runs_need_no_rebuild_by_the_caller(
+    tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"p{i}.txt").write_text(f"Item {i}. The committee discussed allotment plot {i}.\n")
+    store = make_store(tmp_path / "index", fake_embedder, settings)
+    report = ingest([corpus], store, fake_embedder)
+    assert report.ok and len(report.added) == 3 and store.check().ok
+    (corpus / "p1.txt").unlink()
+    report = ingest([corpus], store, fake_embedder)
+    assert report.removed and store.check().ok
+    assert all(not pid.startswith(str(corpus / "p1.txt")) for pid in saved_ids(store))
+
