@@ -149,7 +149,6 @@ def test_a_filter_mask_is_made_once_per_generation(
     assert len(calls) == 2, "a new generation made a new mask"
 
 
-
 def test_pipeline_runs_need_no_rebuild_by_the_caller(
     tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
 ) -> None:
@@ -164,4 +163,3 @@ def test_pipeline_runs_need_no_rebuild_by_the_caller(
     report = ingest([corpus], store, fake_embedder)
     assert report.removed and store.check().ok
     assert all(not pid.startswith(str(corpus / "p1.txt")) for pid in saved_ids(store))
-
