@@ -55,6 +55,17 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process so far (all its threads): on a shared
+    machine, what an idle one would need, where wall time also counts the neighbours."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
 def _questions(path: Path, limit: int, seed: int) -> list[dict[str, str]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return random.Random(seed).sample(rows, min(limit, len(rows)))
@@ -81,16 +92,18 @@ def query_step(store: Path, questions: Path, limit: int, seed: int) -> dict[str,
     engine.warm_up()
     warm_s = time.perf_counter() - t0
     engine.ask(rows[0]["question"])
-    latencies, ranked = [], []
+    latencies, cpu, ranked = [], [], []
     for row in rows:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), _cpu_s()
         engine.ask(row["question"])
         latencies.append((time.perf_counter() - started) * 1000)
+        cpu.append((_cpu_s() - started_cpu) * 1000)
         hits = engine.retriever.retrieve(row["question"], k=10)
         ranked.append([Path(h.path).name for h in hits])
     gold = [row["gold"] for row in rows]
     heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
-    return {"system": "engine", "warm_up_s": round(warm_s, 2), **_percentiles(latencies),
+    cpu_pct = {f"cpu_{key}": value for key, value in _percentiles(cpu).items()}
+    return {"system": "engine", "warm_up_s": round(warm_s, 2), **_percentiles(latencies), **cpu_pct, "load": _load(),
             "recall@5": _recall(ranked, gold, 5), "recall@10": _recall(ranked, gold, 10),
             "questions": len(rows), "heavy_modules": heavy, "peak_rss_mb": _peak_rss_mb()}
 
@@ -105,9 +118,9 @@ def baseline_step(store: Path, questions: Path, limit: int, seed: int) -> dict[s
     settings = load_settings(store)
     embedder = make_embedder(settings, lean=True)
     papers = open_store(settings, embedder)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_s()
     baseline = LangChainBaseline(papers, embedder)
-    index_s = time.perf_counter() - t0
+    index_s, index_cpu = time.perf_counter() - t0, _cpu_s() - cpu0
     latencies, ranked = [], []
     for row in rows:
         started = time.perf_counter()
@@ -118,6 +131,7 @@ def baseline_step(store: Path, questions: Path, limit: int, seed: int) -> dict[s
     gold = [row["gold"] for row in rows]
     count = papers.document_count()
     return {"system": "baseline", "papers": count, "chunks": baseline.chunks, "ingest_s": round(index_s, 1),
+            "ingest_cpu_s": round(index_cpu, 1), "load": _load(),
             "papers_per_s": round(count / index_s, 2), "chunks_per_s": round(baseline.chunks / index_s, 2),
             **_percentiles(latencies), "recall@5": _recall(ranked, gold, 5), "recall@10": _recall(ranked, gold, 10),
             "peak_rss_mb": _peak_rss_mb()}
@@ -131,12 +145,14 @@ def ingest_step(papers: Path, store: Path) -> dict[str, Any]:
     from ingest.__main__ import main as ingest_main
 
     buffer = io.StringIO()
+    cpu0 = _cpu_s()
     with contextlib.redirect_stdout(buffer):
         code = ingest_main([str(papers), "--store", str(store), "--json"])
+    cpu = _cpu_s() - cpu0
     report = json.loads(buffer.getvalue().strip().splitlines()[-1])
     return {"code": code, "papers": report["documents"], "paragraphs": report["paragraphs"],
             "chunks": report["chunks"], "failed": len(report["failed"]), "seconds": report["seconds"],
-            "peak_rss_mb": _peak_rss_mb()}
+            "cpu_s": round(cpu, 1), "load": _load(), "peak_rss_mb": _peak_rss_mb()}
 
 
 def measure_size(size: int, args: argparse.Namespace) -> dict[str, Any]:

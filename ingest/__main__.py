@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             report = run(
                 paths, store, embedder, max_bytes=settings.max_file_bytes,
                 dry_run=args.dry_run, progress=hook, limits=settings.parse_limits, access=args.access,
+                batch_chunks=settings.ingest_batch_chunks,
             )
         if not args.dry_run:
             _audit(settings.store_dir, report)

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.access_levels import AccessError
+from ingest.batcher import BATCH_CHUNKS
 from ingest.embed import BACKENDS
 from ingest.limits import ParseLimits
 
@@ -24,7 +25,9 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Use a `chroma run` server at this host instead of the folder.")
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
     embed_backend: str = Field("onnx-int8", description="torch, onnx or onnx-int8.")
-    embed_batch_size: int = Field(32, description="Passages per embedding batch.")
+    embed_batch_size: int = Field(16, description="Passages per embedding batch.")
+    embed_threads: int = Field(0, ge=0, description="Embedding batches run at once (0: one per core).")
+    ingest_batch_chunks: int = Field(BATCH_CHUNKS, gt=0, description="Passages ingestion embeds and writes together.")
     model_cache: Path | None = Field(None, description="Where exported ONNX models are cached.")
     read_only: bool = Field(False, description="Serve an index that must not be written (a read-only folder).")
     max_file_mb: float = Field(25.0, description="Papers larger than this are refused.")

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 ONNX_BACKENDS = ("onnx", "onnx-int8")
 DEFAULT_MAX_SEQ_LENGTH = 256
+QUERY_CACHE = 256
+"""Query vectors kept, most recent first."""
 
 
 @dataclass(frozen=True)
@@ -63,19 +69,34 @@ class OnnxEmbedder:
     (default: the per-user one). Loads lazily and thread-safely on first use, or at
     once in a background thread with `preload=True`: a one-shot `ask` then loads the
     model while the store opens, instead of after.
+
+    `threads` is how many batches run at once (0: one per core), each on one
+    ONNX Runtime thread that never spin-waits. On the shared 2-core machine, ONNX
+    Runtime's own two spinning threads per call cost twice the CPU per passage of
+    one quiet thread (`docs/BENCHMARKS.md`, "Lean query path and scale"); whole
+    batches side by side use both cores without that cost.
     """
 
     dimension = MODEL_DIMENSION
 
     def __init__(
-        self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 32, *, preload: bool = False
+        self, backend: str = "onnx-int8", cache_dir: Path | None = None, batch_size: int = 16, *,
+        preload: bool = False, threads: int = 0,
     ) -> None:
         validate_embedder_args(backend, ONNX_BACKENDS, batch_size)
+        if threads < 0:
+            raise ConfigError(f"threads must be 0 (one per core) or more; got {threads}")
+        self.threads = threads or os.cpu_count() or 1
+        self._pool: Lazy[ThreadPoolExecutor] = Lazy(
+            lambda: ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+        )
         self.backend = backend
         self.batch_size = batch_size
         self.cache_dir = cache_dir
         self.name = embedder_name(backend)
         self._loaded: Lazy[_Loaded] = Lazy(self._load)
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
         if preload:
             threading.Thread(target=self._preload, name="load-query-embedder", daemon=True).start()
 
@@ -120,6 +141,9 @@ class OnnxEmbedder:
         tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = onnxruntime.InferenceSession(
             str(folder / file_name), sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -132,14 +156,32 @@ class OnnxEmbedder:
         parts = self._parts
         # Batches of similar length waste less work on padding; the order is restored after.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        # At least one batch per thread, so a question's few candidate sentences use every core too.
+        size = max(1, min(self.batch_size, -(-len(texts) // self.threads)))
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
+        run = partial(_embed_batch, parts)
+        pieces = [[texts[i] for i in batch] for batch in batches]
+        vectors = self._pool.get().map(run, pieces) if len(batches) > 1 and self.threads > 1 else map(run, pieces)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            out[batch] = _embed_batch(parts, [texts[i] for i in batch])
+        for batch, part in zip(batches, vectors, strict=True):
+            out[batch] = part
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        """The text embedded alone. The last few are kept: retrieval and the answerer
+        both embed the question, and a follow-up or a repeated question comes back."""
+        with self._lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+        vector = self.embed_documents([text])[0]
+        vector.flags.writeable = False
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     def count_tokens(self, text: str) -> int:
         return len(self._parts.counter.encode(text, add_special_tokens=True).ids)

@@ -1,5 +1,6 @@
 """The ingestion run: discover papers, plan what changed, then load → segment →
-chunk → embed → store each changed paper, one paper at a time.
+chunk each changed paper, and embed and store them in batches of papers
+(`ingest.batcher`).
 
 Library code: it raises or reports; the CLI and the app decide how to show it.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.access_levels import parse_level
-from ingest.batcher import EmbedBatcher, ProgressHook
+from ingest.batcher import BATCH_CHUNKS, EmbedBatcher, ProgressHook
 from ingest.chunk import chunk_paper
 from ingest.discover import (
     NOT_A_PAPER_PREFIX,
@@ -114,7 +115,7 @@ def run(
     max_bytes: int,
     dry_run: bool = False,
     progress: ProgressHook | None = None,
-    batch_chunks: int = 64,
+    batch_chunks: int = BATCH_CHUNKS,
     limits: ParseLimits = DEFAULT_LIMITS,
     access: str | None = None,
     new_access: str | None = None,

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from ingest.dates import MONTH_NUMBERS, MONTH_PATTERN, date_bounds, find_date
 from ingest.header import councils
 from ingest.index import StoredDocument
@@ -65,18 +67,22 @@ def field_terms(doc: StoredDocument) -> set[str]:
 
 class FieldIndex:
     """Field words and dates of every paper, for scoring a question against all
-    papers quickly (an inverted index over field words)."""
+    papers quickly: an inverted index over field words, and the papers' date
+    ranges as arrays, so a question costs array passes rather than a Python loop
+    over every paper it names (a library's own body can name thousands)."""
 
     def __init__(self, documents: Iterable[StoredDocument]) -> None:
-        self._by_term: dict[str, set[str]] = {}
-        self._dates: dict[str, tuple[int, int]] = {}
-        self._papers = 0
-        for doc in documents:
-            self._papers += 1
+        by_term: dict[str, list[int]] = {}
+        self._ids: list[str] = []
+        bounds: list[tuple[int, int]] = []
+        for row, doc in enumerate(documents):
+            self._ids.append(doc.doc_id)
             for term in field_terms(doc):
-                self._by_term.setdefault(term, set()).add(doc.doc_id)
-            if doc.meta.date:
-                self._dates[doc.doc_id] = date_bounds(doc.meta.date)
+                by_term.setdefault(term, []).append(row)
+            bounds.append(date_bounds(doc.meta.date) if doc.meta.date else (1, 0))  # (1, 0) overlaps nothing
+        self._by_term = {term: np.array(rows, dtype=np.int64) for term, rows in by_term.items()}
+        dates = np.array(bounds, dtype=np.int64).reshape(-1, 2)
+        self._starts, self._ends = dates[:, 0], dates[:, 1]
 
     def scores(self, question: str) -> dict[str, float]:
         """doc_id → how strongly the question names the paper, in [0, 1].
@@ -85,33 +91,26 @@ class FieldIndex:
         among the papers' fields (a word of one paper's name counts half, two
         count in full; the name every paper shares counts little), and a date
         the question names is averaged in when it names one."""
-        total = max(1, self._papers)
+        total = max(1, len(self._ids))
         full = 2 * math.log(1 + total)
-        named: dict[str, float] = {}
+        named = np.zeros(len(self._ids))
         for term in set(content_terms(question)) - _GENERIC:
-            docs = self._by_term.get(term, ())
-            weight = math.log(1 + total / len(docs)) if docs else 0.0
-            for doc_id in docs:
-                named[doc_id] = named.get(doc_id, 0.0) + weight
+            rows = self._by_term.get(term)
+            if rows is not None:
+                named[rows] += math.log(1 + total / len(rows))
+        score = np.minimum(1.0, named / full)
         spans = question_dates(question)
-        if not spans:
-            return {doc: min(1.0, w / full) for doc, w in named.items()}
-        scores: dict[str, float] = {}
-        for doc_id in set(named) | set(self._dates):
-            score = (min(1.0, named.get(doc_id, 0.0) / full) + self._date_score(spans, doc_id)) / 2
-            if score > 0:
-                scores[doc_id] = score
-        return scores
+        if spans:
+            score = (score + self._date_scores(spans)) / 2
+        return {self._ids[i]: float(score[i]) for i in np.flatnonzero(score > 0)}
 
-    def _date_score(self, spans: list[DateSpan], doc_id: str) -> float:
-        bounds = self._dates.get(doc_id)
-        if bounds is None:
-            return 0.0
-        start, end = bounds
-        best = 0.0
+    def _date_scores(self, spans: list[DateSpan]) -> np.ndarray:
+        """Each paper's date score: 1 when its date overlaps a day or month the
+        question names, 0.25 for a year, else 0."""
+        best = np.zeros(len(self._ids))
         for span in spans:
-            if start <= span.end and end >= span.start:
-                best = max(best, 1.0 if span.precision in ("day", "month") else 0.25)
+            overlap = (self._starts <= span.end) & (self._ends >= span.start)
+            best = np.where(overlap, np.maximum(best, 1.0 if span.precision in ("day", "month") else 0.25), best)
         return best
 
 

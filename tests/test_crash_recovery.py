@@ -96,7 +96,8 @@ def test_kill_9_then_rerun_converges(tmp_path: Path, embedder: MiniLMEmbedder, s
     corpus = tmp_path / "corpus"
     write_corpus(corpus, 80)
     index = tmp_path / "index"
-    env = {**os.environ, "COUNCIL_EMBED_BACKEND": settings.embed_backend, "COUNCIL_EMBED_BATCH_SIZE": "4"}
+    env = {**os.environ, "COUNCIL_EMBED_BACKEND": settings.embed_backend, "COUNCIL_EMBED_BATCH_SIZE": "4",
+           "COUNCIL_INGEST_BATCH_CHUNKS": "16"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingest", str(corpus), "--store", str(index), "--json"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

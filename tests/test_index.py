@@ -107,6 +107,48 @@ def test_reset_empties_every_part(store: PaperStore, fake_embedder: FakeEmbedder
     assert store.generation() > before, "readers holding the old generation notice the reset"
 
 
+def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_where(
+    store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader's level is checked on an unfiltered search's metadata when enough
+    readable chunks come back, else by Chroma's `where`; both give the same ranking."""
+    from ingest.index import vectors
+
+    for i in range(12):
+        item = paper(f"p{i}", "riverside " * (i + 1) + f"benches report {i}.", f"Parks budget line {i}" + " x" * i)
+        item.meta.access = "public" if i % 3 else "members"
+        write(store, fake_embedder, item)
+    wheres: list[object] = []
+    real = store.vectors._search
+    monkeypatch.setattr(store.vectors, "_search", lambda v, n, where: wheres.append(where) or real(v, n, where))
+    query = fake_embedder.embed_query("riverside benches parks budget")
+    public = Filters(access=("public",))
+    fast = store.query_dense(query, 4, public)
+    assert wheres == [None], "enough public chunks came back unfiltered"
+    monkeypatch.setattr(vectors, "OVERSAMPLE", 1)  # too shallow for 4 public chunks: the filtered search runs
+    wheres.clear()
+    assert store.query_dense(query, 4, public) == fast and wheres[-1] is not None
+    members = [pid for pid, _ in store.query_dense(query, 20, Filters(access=("members",)))]
+    assert len(members) == 8 and all(pid.split("#")[0] in {"p0", "p3", "p6", "p9"} for pid in members)
+
+
+def test_a_filter_mask_is_made_once_per_generation(
+    store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(store, fake_embedder, paper("a", "Benches for the riverside walk were approved.", doc_type="minutes"))
+    write(store, fake_embedder, paper("b", "Riverside benches were discussed.", doc_type="agenda"))
+    calls: list[Filters] = []
+    real = store.catalogue.filtered_paragraph_ids
+    monkeypatch.setattr(store.catalogue, "filtered_paragraph_ids", lambda f: calls.append(f) or real(f))
+    minutes = Filters(doc_types=("minutes",))
+    assert [p for p, _ in store.query_lexical("riverside benches", 5, minutes)] == ["a#1"]
+    assert [p for p, _ in store.query_lexical("benches riverside walk", 5, minutes)] == ["a#1"]
+    assert len(calls) == 1, "the second question reused the mask"
+    write(store, fake_embedder, paper("c", "More riverside benches.", doc_type="minutes"))
+    assert {p for p, _ in store.query_lexical("riverside benches", 5, minutes)} == {"a#1", "c#1"}
+    assert len(calls) == 2, "a new generation made a new mask"
+
+
 def test_pipeline_runs_need_no_rebuild_by_the_caller(
     tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
 ) -> None:

@@ -13,7 +13,7 @@ import logging
 import math
 import shutil
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from ingest.terms import TERMS_VERSION, content_terms
 logger = logging.getLogger(__name__)
 
 FOLDER = "bm25"
+MASKS_KEPT = 64
+"""Filter masks an index keeps (one per distinct reader and filter choice)."""
 
 
 def _bm25s() -> Any:
@@ -43,6 +45,7 @@ class LexicalIndex:
     generation: int
     _bm25: Any | None
     df: dict[str, int] = field(default_factory=dict)
+    _masks: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str], generation: int) -> LexicalIndex:
@@ -88,19 +91,34 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError):
             return None
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """Top-k paragraph ids by BM25. `allowed` (the filters' paragraph ids)
-        becomes a weight mask, so filters act before ranking, not after."""
+    def mask_for(self, key: Hashable, allowed: Callable[[], set[str]]) -> np.ndarray:
+        """The weight mask of the paragraph ids `allowed()` returns, made once per
+        `key` (a `Filters`) for this index, so for one catalogue generation: every
+        question of the same reader reuses it instead of a catalogue query and a
+        pass over every paragraph id (64 ms a question at 20k paragraphs)."""
+        mask = self._masks.get(key)
+        if mask is None:
+            ids = allowed()
+            mask = np.fromiter((pid in ids for pid in self.ids), dtype=np.float32, count=len(self.ids))
+            if len(self._masks) >= MASKS_KEPT:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
+
+    def search(
+        self, query: str, k: int, allowed: set[str] | None = None, *, mask: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Top-k paragraph ids by BM25. `allowed` (the filters' paragraph ids), or
+        its `mask`, weighs the rows, so filters act before ranking, not after."""
         if self._bm25 is None or not self.ids:
             return []
         terms = [t for t in content_terms(query) if t in self.df]
         if not terms:
             return []
-        mask = None
         if allowed is not None:
             mask = np.fromiter((pid in allowed for pid in self.ids), dtype=np.float32, count=len(self.ids))
-            if not mask.any():
-                return []
+        if mask is not None and not mask.any():
+            return []
         docs, scores = self._bm25.retrieve(
             [terms], k=min(k, len(self.ids)), weight_mask=mask, show_progress=False, n_threads=1
         )

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.dates import date_bounds
 from ingest.errors import IndexUnreadableError, ReadOnlyIndexError, StoreMismatchError
 from ingest.index.access import AccessLevels
 from ingest.index.catalogue import Catalogue, StoredDocument
@@ -27,7 +26,7 @@ from ingest.index.filters import Filters
 from ingest.index.integrity import Integrity
 from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
 from ingest.index.lexical import LexicalIndex
-from ingest.index.vectors import VectorIndex
+from ingest.index.vectors import VectorIndex, chunk_metadata
 from ingest.index.writelock import WRITE_LOCK, WriteLock
 from ingest.types import Chunk, Paper, Paragraph
 
@@ -144,10 +143,10 @@ class PaperStore(AccessLevels):
 
     def query_lexical(self, question: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Paragraph ids ranked by BM25, filters applied as a mask before ranking."""
-        allowed = None
+        index, mask = self.lexical(), None
         if filters is not None and not filters.is_empty():
-            allowed = self.catalogue.filtered_paragraph_ids(filters)
-        return self.lexical().search(question, k, allowed)
+            mask = index.mask_for(filters, lambda: self.catalogue.filtered_paragraph_ids(filters))
+        return index.search(question, k, mask=mask)
 
     def idf(self, term: str) -> float:
         """BM25 IDF of a stemmed content term over the current paragraphs."""
@@ -187,7 +186,7 @@ class PaperStore(AccessLevels):
     @contextmanager
     def batch(self) -> Iterator[PaperStore]:
         """Group many writes under one hold of the write lock: the lexical index
-        is rebuilt once, on leaving."""
+        is rebuilt once, on leaving, and only if it is not already current."""
         if self._write_lock is None:
             raise ReadOnlyIndexError(f"the index {self.store_dir} is open read-only; nothing was written")
         with self._write_lock:
@@ -201,33 +200,41 @@ class PaperStore(AccessLevels):
 
     def write_paper(self, paper: Paper, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Replace one paper; readers see the old version or the new one, never a mix."""
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors for {paper.path}")
-        with self.batch():
-            self._write(paper, chunks, vectors)
+        self.write_papers([(paper, chunks, vectors)])
 
-    def _write(self, paper: Paper, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        start, end = date_bounds(paper.meta.date)
-        self.vectors.upsert(
-            [c.id for c in chunks], vectors, [c.text for c in chunks],
-            [self._chunk_meta(paper, c, start, end) for c in chunks],
-        )
-        old_chunks = self.catalogue.chunk_ids(paper.doc_id)
-        with self.catalogue.transaction() as db:
-            self.catalogue.put_paper(db, paper, chunks)
-            Catalogue.set_setting(db, "embedder", self.embedder_name)
-            Catalogue.set_setting(db, "chunking", self.chunking)
-        self.vectors.delete(sorted(old_chunks - {c.id for c in chunks}))
-        self._vectors_generation = self.generation()
+    def write_papers(self, items: Sequence[tuple[Paper, Sequence[Chunk], np.ndarray]]) -> None:
+        """Replace several papers with one vector write and one catalogue commit, so
+        ingestion pays Chroma's and SQLite's per-call cost once per batch, not per
+        paper. Each paper is still old or new to readers, never a mix: its vectors
+        are written before the catalogue lists it, so a killed write leaves only
+        orphaned vectors (swept on the next run)."""
+        for paper, chunks, vectors in items:
+            if len(chunks) != len(vectors):
+                raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors for {paper.path}")
+        with self.batch():
+            self._upsert(items)
+            stale: set[str] = set()
+            for paper, chunks, _ in items:
+                stale |= self.catalogue.chunk_ids(paper.doc_id) - {c.id for c in chunks}
+            with self.catalogue.transaction() as db:
+                for paper, chunks, _ in items:
+                    self.catalogue.put_paper(db, paper, chunks)
+                Catalogue.set_setting(db, "embedder", self.embedder_name)
+                Catalogue.set_setting(db, "chunking", self.chunking)
+            self.vectors.delete(sorted(stale))
+            self._vectors_generation = self.generation()
 
     def put_vectors(self, paper: Paper, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Re-add a catalogued paper's vectors (repair), leaving the catalogue as it is."""
         with self.batch():
-            start, end = date_bounds(paper.meta.date)
-            self.vectors.upsert(
-                [c.id for c in chunks], vectors, [c.text for c in chunks],
-                [self._chunk_meta(paper, c, start, end) for c in chunks],
-            )
+            self._upsert([(paper, chunks, vectors)])
+
+    def _upsert(self, items: Sequence[tuple[Paper, Sequence[Chunk], np.ndarray]]) -> None:
+        """All the items' vectors, with the metadata Chroma filters on, in one write."""
+        rows = [(c, chunk_metadata(paper, c)) for paper, chunks, _ in items for c in chunks]
+        if rows:
+            self.vectors.upsert([c.id for c, _ in rows], np.concatenate([v for _, _, v in items]),
+                                [c.text for c, _ in rows], [meta for _, meta in rows])
 
     def delete_paper(self, doc_id: str) -> None:
         """Catalogue first (the paper vanishes for readers at once), vectors after."""
@@ -255,16 +262,6 @@ class PaperStore(AccessLevels):
             logger.info("removed %d orphaned vectors", len(orphans))
         return len(orphans)
 
-    @staticmethod
-    def _chunk_meta(paper: Paper, chunk: Chunk, start: int, end: int) -> dict[str, str | int]:
-        """What Chroma keeps beside a vector, for filtering inside the query."""
-        meta = paper.meta
-        return {
-            "doc_id": paper.doc_id, "paragraph_ids": ",".join(chunk.paragraph_ids), "doc_type": meta.doc_type,
-            "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
-            "access": meta.access,
-        }
-
     def check(self) -> Integrity:
         """Compare catalogue chunks, vector ids and the saved lexical index."""
         saved = LexicalIndex.load(self.store_dir, self.generation())
@@ -272,14 +269,17 @@ class PaperStore(AccessLevels):
 
     def ensure_lexical(self) -> None:
         """Save a lexical index for the current generation if none is on disk."""
-        if LexicalIndex.load(self.store_dir, self.generation()) is None:
-            with self.batch():
-                pass
+        with self.batch():
+            pass
 
     def _sync_lexical(self) -> None:
+        """Make the saved lexical index match the catalogue: kept when it already
+        does (an unchanged run costs a load, not a rebuild), else built and saved."""
         generation = self.generation()
-        index = LexicalIndex.build(*self.catalogue.lexical_rows(), generation)
-        index.save(self.store_dir)
+        index = LexicalIndex.load(self.store_dir, generation)
+        if index is None:
+            index = LexicalIndex.build(*self.catalogue.lexical_rows(), generation)
+            index.save(self.store_dir)
         with self._lexical_lock:
             self._lexical = index
 

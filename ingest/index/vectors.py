@@ -10,18 +10,25 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ingest.dates import date_bounds
 from ingest.index.filters import Filters
+from ingest.types import Chunk, Paper
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "council_papers"
 CHROMA_BATCH = 1000
 """Ids per Chroma delete call."""
+OVERSAMPLE = 2
+"""How much deeper an unfiltered search goes when only the reader's access level filters it."""
+UPSERT_BATCH = 2000
+"""Vectors per Chroma upsert call, under the client's maximum batch size."""
 
 _CLIENT_LOCK = threading.RLock()
 """Chroma's embedded client is not safe to create from several threads at once:
@@ -85,11 +92,13 @@ class VectorIndex:
     def upsert(
         self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: list[dict[str, Any]]
     ) -> None:
-        if ids:
-            with _CLIENT_LOCK:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        with _CLIENT_LOCK:
+            for start in range(0, len(ids), UPSERT_BATCH):
+                end = start + UPSERT_BATCH
                 self.collection.upsert(
-                    ids=list(ids), embeddings=np.asarray(vectors, dtype=np.float32), documents=list(texts),
-                    metadatas=metas,
+                    ids=list(ids[start:end]), embeddings=vectors[start:end], documents=list(texts[start:end]),
+                    metadatas=metas[start:end],
                 )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -112,17 +121,34 @@ class VectorIndex:
             return int(self.collection.count())
 
     def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> Iterator[tuple[str, str, float]]:
-        """(chunk id, comma-joined paragraph ids, cosine similarity), best first."""
+        """(chunk id, comma-joined paragraph ids, cosine similarity), best first.
+
+        A reader's access level alone is checked on the returned metadata of an
+        unfiltered search of twice the depth: Chroma's `where` first lists every
+        chunk the clause admits, which cost 12 times an unfiltered search at 14k
+        chunks and grows with the library. When enough readable chunks come back
+        they are exactly the best readable ones; when not (a library mostly
+        closed to the reader), the filtered search runs as before."""
+        n = max(1, k)
+        if filters is not None and filters.access is not None and replace(filters, access=None).is_empty():
+            levels = set(filters.access)
+            readable = [row for row in self._search(vector, n * OVERSAMPLE, None) if row[3].get("access") in levels]
+            if len(readable) >= n:
+                yield from (row[:3] for row in readable[:n])
+                return
+        yield from (row[:3] for row in self._search(vector, n, filters.chroma_where() if filters else None))
+
+    def _search(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, str, float, dict[str, Any]]]:
         with _CLIENT_LOCK:
             result = self.collection.query(
-                query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                n_results=max(1, k),
-                where=filters.chroma_where() if filters else None,
+                query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n, where=where,
                 include=["metadatas", "distances"],
             )
         rows = zip(result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True)
-        for chunk_id, meta, distance in rows:
-            yield chunk_id, str(meta["paragraph_ids"]), 1.0 - float(distance)
+        return [(chunk_id, str(meta["paragraph_ids"]), 1.0 - float(distance), meta)
+                for chunk_id, meta, distance in rows]
 
     def reset(self) -> None:
         """Drop the collection (for `--rebuild`)."""
@@ -133,6 +159,17 @@ class VectorIndex:
             except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
                 logger.debug("no collection to delete")
             self._collection = None
+
+
+def chunk_metadata(paper: Paper, chunk: Chunk) -> dict[str, str | int]:
+    """What Chroma keeps beside a chunk's vector, for filtering inside the query."""
+    meta = paper.meta
+    start, end = date_bounds(meta.date)
+    return {
+        "doc_id": paper.doc_id, "paragraph_ids": ",".join(chunk.paragraph_ids), "doc_type": meta.doc_type,
+        "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
+        "access": meta.access,
+    }
 
 
 def _batches(ids: list[str]) -> Iterator[list[str]]:
