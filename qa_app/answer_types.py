@@ -73,8 +73,12 @@ _NOT_NAME_WORDS = frozenset(
     north south east west new great united kingdom royal street road january february march april may june july
     august september october november december monday tuesday wednesday thursday friday saturday sunday labour
     conservative liberal democrat green safeguarding partnership programme strategy review areas area scrutiny
-    committee's council's overall cabinet's members' appendix paragraph annex section page""".split()
+    committee's council's overall cabinet's members' appendix paragraph annex section page hall centre center park
+    church library motion motions carried lost failed approved adopted moved roll call consent public hearing
+    session meeting meetings vote votes voted ayes nays resolution receive file""".split()
 )
+"""Capitalised words that make a place, a body or a step of procedure, never a
+person: "Town Hall", "Motion Carried", "Roll Call", "Consent Agenda"."""
 
 
 def question_type(question: str) -> str | None:

@@ -98,6 +98,9 @@ def test_person_names_need_a_name_not_a_role() -> None:
                         "Services Ofsted report.", question) == []
     assert person_names("Cabinet member Cllr Tom Usher said so.", "Who is the Cabinet member?") == ["Cllr Tom Usher"]
     assert person_names("Proposed: Councillor Phil Davies") == ["Councillor Phil Davies"]
+    assert person_names("The next meeting is at the Town Hall.") == [], "a place is not a person"
+    assert person_names("Motion Carried 5-2. Roll Call taken.") == [], "procedure is not a person"
+    assert person_names("Moved by Mary Jones; Motion Carried.") == ["Mary Jones"]
 
 
 def test_focus_words() -> None:
