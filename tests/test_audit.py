@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import stat
+import sys
+import types
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -74,7 +76,10 @@ def _append_many(path: str, writer: int, count: int, start: Any) -> None:
         log.record("ingest", actor=f"writer-{writer}", papers=papers, n=n)
 
 
-def test_lines_from_several_processes_never_interleave(tmp_path: Path) -> None:
+def test_lines_from_several_processes_never_interleave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A spawned child re-runs the parent's __main__; after an AppTest run that is
+    # a deleted temporary app script, so the children get a bare one instead.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     path = tmp_path / "audit.jsonl"
     context = multiprocessing.get_context("spawn")
     start = context.Event()
