@@ -32,16 +32,23 @@ class Candidate:
     doc_id: str
     content_hash: str
     data: bytes
+    sidecar: bytes | None = None
+    """The sidecar's bytes as read with the paper (b"" when it has none); None
+    when not read, so whoever needs it reads it."""
 
 
 def doc_id_for(path: Path) -> str:
     """A paper's identity: its path relative to the working directory when it is
-    under it (so `corpus/x.txt` is the same paper from every run), else absolute."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    under it (so `corpus/x.txt` is the same paper from every run), else absolute.
+    String work, not `Path.relative_to`: a run names every file of the library."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    if absolute == cwd:
+        return "."
+    if absolute.startswith(prefix):
+        return Path(absolute[len(prefix):]).as_posix()
+    return Path(absolute).as_posix()
 
 
 def content_hash(data: bytes, sidecar: bytes) -> str:
@@ -113,7 +120,8 @@ def _read_candidate(path: Path, root: Path, max_bytes: int, explicit: bool) -> C
     data = path.read_bytes()
     sidecar = sidecar_path(path)
     side = sidecar.read_bytes() if sidecar.exists() else b""
-    return Candidate(path=path, doc_id=doc_id_for(path), content_hash=content_hash(data, side), data=data)
+    return Candidate(path=path, doc_id=doc_id_for(path), content_hash=content_hash(data, side), data=data,
+                     sidecar=side)
 
 
 def check_admissible(path: Path, size: int, max_bytes: int) -> None:

@@ -180,11 +180,14 @@ def _apply_access(kept: Sequence[Candidate], access: str | None, levels: dict[st
                   report: IngestReport, *, dry_run: bool) -> None:
     """Give unchanged papers their sidecar's level, else the run's, when it differs."""
     for cand in kept:
-        try:
-            named = read_sidecar(cand.path).get("access")
-        except LoadError as exc:
-            report.failed.append(Failure(cand.doc_id, exc.reason))
-            continue
+        if cand.sidecar is not None and b'"access"' not in cand.sidecar:
+            named = None  # its sidecar (read with the paper) names no level
+        else:
+            try:
+                named = read_sidecar(cand.path).get("access")
+            except LoadError as exc:
+                report.failed.append(Failure(cand.doc_id, exc.reason))
+                continue
         wanted = named or access
         if wanted and levels.get(cand.doc_id) != wanted and (dry_run or store.set_access(cand.doc_id, wanted)):
             report.access_changed[cand.doc_id] = wanted
