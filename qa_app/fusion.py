@@ -111,6 +111,13 @@ class Rescorer(Protocol):
     ) -> dict[str, float]: ...
 
 
+def _scaled(
+    scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph], factor: Callable[[Paragraph], float]
+) -> dict[str, float]:
+    """`scores` with each candidate's score multiplied by `factor` of its paragraph."""
+    return {pid: score * factor(paragraphs[pid]) if pid in paragraphs else score for pid, score in scores.items()}
+
+
 @dataclass(frozen=True)
 class AnswerTypeBoost:
     """Favour paragraphs holding the kind of answer asked for (money for "how much")."""
@@ -121,13 +128,9 @@ class AnswerTypeBoost:
         self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
     ) -> dict[str, float]:
         kind = question_type(question)
-        out = dict(scores)
         if kind is None or not self.boost:
-            return out
-        for pid, para in paragraphs.items():
-            if pid in out and has_type(para.text, kind, question):
-                out[pid] *= 1.0 + self.boost
-        return out
+            return dict(scores)
+        return _scaled(scores, paragraphs, lambda p: 1.0 + self.boost if has_type(p.text, kind, question) else 1.0)
 
 
 def recency_weights(dates: Mapping[str, int]) -> dict[str, float]:
@@ -151,14 +154,10 @@ class RecencyBoost:
     def rescore(
         self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
     ) -> dict[str, float]:
-        out = dict(scores)
         if not self.boost or not asks_for_latest(question):
-            return out
+            return dict(scores)
         weights = recency_weights({p.doc_id: self.date_of(p.doc_id) for p in paragraphs.values()})
-        for pid, para in paragraphs.items():
-            if pid in out:
-                out[pid] *= 1.0 + self.boost * weights.get(para.doc_id, 0.0)
-        return out
+        return _scaled(scores, paragraphs, lambda p: 1.0 + self.boost * weights.get(p.doc_id, 0.0))
 
 
 _STRUCTURAL = re.compile(
@@ -184,13 +183,9 @@ class StructuralPenalty:
     def rescore(
         self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
     ) -> dict[str, float]:
-        out = dict(scores)
         if _ASKS_ABOUT_ATTENDANCE.search(question):
-            return out
-        for pid, para in paragraphs.items():
-            if pid in out and is_structural(para.text):
-                out[pid] *= self.factor
-        return out
+            return dict(scores)
+        return _scaled(scores, paragraphs, lambda p: self.factor if is_structural(p.text) else 1.0)
 
 
 @dataclass(frozen=True)
@@ -204,11 +199,7 @@ class FieldBoost:
     def rescore(
         self, question: str, scores: Mapping[str, float], paragraphs: Mapping[str, Paragraph]
     ) -> dict[str, float]:
-        out = dict(scores)
         if not self.boost:
-            return out
+            return dict(scores)
         named = self.field_scores(question)
-        for pid, para in paragraphs.items():
-            if pid in out:
-                out[pid] *= 1.0 + self.boost * named.get(para.doc_id, 0.0)
-        return out
+        return _scaled(scores, paragraphs, lambda p: 1.0 + self.boost * named.get(p.doc_id, 0.0))
