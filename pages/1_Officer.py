@@ -4,6 +4,9 @@ the library and review weak answers. Layout only; the work is in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import streamlit as st
 
 from ingest import uploads as officer
@@ -22,6 +25,21 @@ settings, lib, viewer = open_page("officer", officers_only=True)
 audit = audit_log(settings)
 store = lib.store
 corpus_dir = settings.corpus_dir
+
+
+def delete_paper(doc_id: str, *, remove_file: bool, done: Callable[[Path | None], str]) -> None:
+    """Delete a paper (and its file if asked), audit it, and rerun with the
+    message `done` makes of the removed file; a refusal is shown instead."""
+    try:
+        removed = officer.delete(store, doc_id, corpus_dir, remove_file=remove_file)
+    except CouncilPapersError as exc:
+        st.error(str(exc))
+        return
+    lib.refresh()
+    audit.record("delete", actor=viewer.name, papers=[doc_id], via="officer page", file_removed=bool(removed))
+    st.session_state["deleted"] = escape_markdown(done(removed))
+    st.rerun()
+
 
 st.title("Library administration")
 st.caption(f"Corpus folder: `{corpus_dir}` · index: `{settings.store_dir}`")
@@ -74,14 +92,7 @@ if stuck:
         bad = st.selectbox("File", stuck, index=None, placeholder="Choose a file…", key="failed-choice")
         remove = st.form_submit_button("Remove the file from the corpus folder")
     if remove and bad:
-        try:
-            removed = officer.delete(store, bad, corpus_dir, remove_file=True)
-        except CouncilPapersError as exc:
-            st.error(str(exc))
-        else:
-            audit.record("delete", actor=viewer.name, papers=[bad], via="officer page", file_removed=bool(removed))
-            st.session_state["deleted"] = escape_markdown(f"Removed the file {bad}")
-            st.rerun()
+        delete_paper(bad, remove_file=True, done=lambda _removed: f"Removed the file {bad}")
 
 # --------------------------------------------------------------------- library
 st.header("Library")
@@ -102,17 +113,9 @@ if documents:
         )
         confirmed = st.form_submit_button("Delete from the library", type="secondary")
     if confirmed and doomed:
-        try:
-            removed = officer.delete(store, doomed, corpus_dir, remove_file=remove_file)
-        except CouncilPapersError as exc:
-            st.error(str(exc))
-        else:
-            lib.refresh()
-            audit.record("delete", actor=viewer.name, papers=[doomed], via="officer page", file_removed=bool(removed))
-            st.session_state["deleted"] = escape_markdown(
-                f"Deleted {titles[doomed]}" + (f" and its file {removed}" if removed else "")
-            )
-            st.rerun()
+        title = titles[doomed]
+        delete_paper(doomed, remove_file=remove_file,
+                     done=lambda removed: f"Deleted {title}" + (f" and its file {removed}" if removed else ""))
     with st.form("paper-access"):
         st.markdown("**Who may read a paper** (takes effect on the next question; nothing is re-embedded)")
         chosen = st.selectbox("Paper", list(titles), format_func=lambda d: titles.get(d, d), index=None,
