@@ -155,6 +155,11 @@ def candidates(
     context_terms = {r.paragraph.id: _context_terms(r) for r in top}
     field = {r.paragraph.id: _field_matches(view, r) for r in top}
     injected = {r.paragraph.id: injected_spans(r.paragraph.text) for r in top}
+    clash = {r.paragraph.id: float(council_clash(list(view.councils), r.council)) for r in top}
+    item_coverage = {
+        r.paragraph.id: view.overlap(set(content_terms(f"{r.paragraph.item or ''} {r.paragraph.heading or ''}")))
+        for r in top
+    }
     out: list[Candidate] = []
     matrix = np.zeros((len(rows), len(FEATURES)), dtype=np.float64)
     for i, (rank, r, span, index, count) in enumerate(rows):
@@ -171,7 +176,6 @@ def candidates(
         coverage = view.overlap(terms)
         mover, vote, decision = mover_cue(text), vote_cue(text), decision_cue(text)
         context = terms | context_terms[r.paragraph.id]
-        item_terms = set(content_terms(" ".join(x for x in (r.paragraph.item or "", r.paragraph.heading or ""))))
         values = {
             "coverage": coverage,
             "context_coverage": view.overlap(context),
@@ -207,8 +211,8 @@ def candidates(
             "decision_cue": float(decision),
             "rare_missing": view.rare_missing(context),
             "kind_vote": float(view.kind == VOTE),
-            "council_clash": float(council_clash(list(view.councils), r.council)),
-            "item_coverage": view.overlap(item_terms),
+            "council_clash": clash[r.paragraph.id],
+            "item_coverage": item_coverage[r.paragraph.id],
             "asked_cue_missing": float((view.mover and not mover) or (view.vote and not vote)),
             "reason_q_cue": float(view.reason and reason_cue(text)),
         }
