@@ -23,7 +23,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from ingest.header import councils
+from ingest.header import COUNCIL_TYPES, councils
 from qa_app.eval.datasets import EvalQuestion
 
 YEAR_SHIFT = 7
@@ -55,8 +55,7 @@ def council_swapped(q: EvalQuestion, places: list[str], rng: random.Random) -> E
     start = q.question.find(name)
     if start < 0:
         return None
-    kind = re.search(r"((?:Metropolitan Borough|Parish|Town|City|Community|County|District|Borough)\s+)?Council$",
-                     name)
+    kind = re.search(rf"(?:{COUNCIL_TYPES}\s+)?Council$", name)
     other = f"{rng.choice(places)} {kind.group() if kind else 'Council'}"
     text = q.question[:start] + other + q.question[start + len(name):]
     return replace(q, id=f"{q.id}~council", question=text, answerable=False, answers=[], evidence=[], gold=set())

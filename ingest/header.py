@@ -18,8 +18,8 @@ HEADER_PARAGRAPHS = 8
 HEADER_CHARS = 1200
 TITLE_LINE_CHARS = 200
 
-_COUNCIL_TYPES = r"(?:Metropolitan Borough|Parish|Town|City|Community|County|District|Borough|Regional|Shire)"
-_COUNCIL = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,5}}?)({_COUNCIL_TYPES}\s+)?Council\b")
+COUNCIL_TYPES = r"(?:Metropolitan Borough|Parish|Town|City|Community|County|District|Borough|Regional|Shire)"
+_COUNCIL = re.compile(rf"((?:[A-Z][\w'’.-]*\s+){{1,5}}?)({COUNCIL_TYPES}\s+)?Council\b")
 _CITY_OF = re.compile(r"\bCity [Oo]f ((?:[A-Z][a-z]+)(?:\s+(?!Amending|Modifying|Adopting)[A-Z][a-z]+)?)")
 _PC = re.compile(r"\b((?:[A-Z][a-z]+\s+){1,2})PC\b")
 """"Northwold PC": the usual shorthand for a parish council."""
@@ -45,7 +45,7 @@ _COMMITTEE = re.compile(
     r"((?:[A-Z][\w’']*,?\s+(?:(?:and|&)\s+)?){1,6}(?:Sub-Committee|Committee|Board|Panel|Cabinet))\b"
 )
 _MEETING_OF_COUNCIL = re.compile(
-    rf"\b(?:(?:{_COUNCIL_TYPES})\s+)?council\s+meeting\b|\bmeeting\s+of\s+(?:the\s+)?[\w\s’'-]{{0,40}}?council\b|"
+    rf"\b(?:(?:{COUNCIL_TYPES})\s+)?council\s+meeting\b|\bmeeting\s+of\s+(?:the\s+)?[\w\s’'-]{{0,40}}?council\b|"
     r"\bcouncil\s+(?:took|considered|resolved)\b",
     re.I,
 )
@@ -165,7 +165,7 @@ def body(header: Header, council_name: str | None, doc_type: str) -> str | None:
 
 def _full_council(council_name: str | None) -> str:
     """The council as a body: "Parish Council", "City Council", or "Council"."""
-    kind = re.search(rf"\b({_COUNCIL_TYPES})\s+Council$", council_name or "")
+    kind = re.search(rf"\b({COUNCIL_TYPES})\s+Council$", council_name or "")
     return f"{kind.group(1)} Council" if kind else "Council"
 
 
