@@ -27,7 +27,7 @@ from ingest.errors import ConfigError
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
 from qa_app.answerers.compose import ScoredSentence, compose_answer, format_date
 from qa_app.answerers.decline import default_models, question_features
-from qa_app.answerers.features import Candidate, IdfFn, candidates, usable
+from qa_app.answerers.features import Candidate, IdfFn, RowPicker, candidates, ranked_rows
 from qa_app.answerers.scorer import AnswererModels
 from qa_app.text import Span, content_terms
 from qa_app.types import Answer, RetrievedParagraph
@@ -95,23 +95,22 @@ class ExtractiveAnswerer:
         return self._models
 
     # ------------------------------------------------------------- scoring
-    def features(self, question: str, retrieved: list[RetrievedParagraph]) -> tuple[list[Candidate], np.ndarray]:
-        """Every sentence of the top paragraphs and its feature row."""
+    def features(
+        self, question: str, retrieved: list[RetrievedParagraph], needed: RowPicker | None = None,
+    ) -> tuple[list[Candidate], np.ndarray]:
+        """Every sentence of the top paragraphs and its feature row (embedding
+        similarity only for the rows `needed` picks, when given)."""
         return candidates(question, retrieved, partial(self._dense, question), idf=self.idf,
-                          paragraphs=self.config.paragraphs)
+                          paragraphs=self.config.paragraphs, needed=needed)
 
     def score(self, question: str, retrieved: list[RetrievedParagraph]) -> Scored:
         """The eligible sentences ranked by the fitted scorer, and the fitted
-        probability that the question is answerable from them."""
-        cands, matrix = self.features(question, retrieved)
-        return self.rank(cands, matrix)
+        probability that the question is answerable from them. Only the
+        sentences the scorer ranks are embedded."""
+        return self.rank(*self.features(question, retrieved, needed=ranked_rows))
 
     def rank(self, cands: list[Candidate], matrix: np.ndarray) -> Scored:
-        keep = usable(cands)
-        if not any(cands[i].typed for i in keep):
-            # The question wants a kind of thing (a sum, a date, the Director's
-            # name) that no candidate holds: nothing here can answer it.
-            keep = []
+        keep = ranked_rows(cands)
         if not keep:
             return Scored([], np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0)), np.zeros(0), 0.0)
         rows = matrix[keep]

@@ -50,6 +50,7 @@ from qa_app.text import Span, content_terms, split_sentences
 from qa_app.types import RetrievedParagraph
 
 IdfFn = Callable[[str], float]
+RowPicker = Callable[[list["Candidate"]], list[int]]
 FOCUS_WEIGHT = 2.0
 """Question words naming what is asked for count double in the overlap."""
 
@@ -64,6 +65,7 @@ FEATURES: tuple[str, ...] = (
     "decision_q_cue", "decision_q_procedure", "mover_cue", "vote_cue", "decision_cue", "rare_missing",
     "kind_vote", "council_clash", "item_coverage", "asked_cue_missing", "reason_q_cue",
 )
+DENSE = FEATURES.index("dense")
 
 TITLE_BLOCK_PARAGRAPHS = 3
 """A paper's title block: its first few paragraphs, where a short unpunctuated line is a title."""
@@ -94,6 +96,14 @@ def usable(cands: list[Candidate]) -> list[int]:
         if tier:
             return tier
     return eligible
+
+
+def ranked_rows(cands: list[Candidate]) -> list[int]:
+    """The candidates the fitted scorer ranks: the usable tier, or none when no
+    candidate holds the kind of thing the question wants (a sum, a date, the
+    Director's name), as then nothing here can answer it."""
+    keep = usable(cands)
+    return keep if any(cands[i].typed for i in keep) else []
 
 
 @dataclass(frozen=True)
@@ -139,17 +149,18 @@ class QuestionView:
 
 def candidates(
     question: str, retrieved: list[RetrievedParagraph], dense: Callable[[list[tuple[str, Span]]], np.ndarray],
-    *, idf: IdfFn | None = None, paragraphs: int = 5,
+    *, idf: IdfFn | None = None, paragraphs: int = 5, needed: RowPicker | None = None,
 ) -> tuple[list[Candidate], np.ndarray]:
     """Every sentence of the top `paragraphs` paragraphs and its feature row
-    (columns in `FEATURES` order)."""
+    (columns in `FEATURES` order). Embedding the sentences is most of a
+    question's cost, so with `needed` only the rows it picks get their
+    embedding similarity; the others keep 0 and must not be scored."""
     view = QuestionView.of(question, idf)
     top = retrieved[:paragraphs]
     rows: list[tuple[int, RetrievedParagraph, Span, int, int]] = []
     for rank, r in enumerate(top):
         spans = split_sentences(r.paragraph.text)
         rows += [(rank, r, span, i, len(spans)) for i, span in enumerate(spans)]
-    sims = dense([(r.paragraph.id, span) for _, r, span, _, _ in rows])
     best_score = max((r.score for r in top), default=0.0) or 1.0
     newest = max((date_key(r.date) for r in top), default=0)
     context_terms = {r.paragraph.id: _context_terms(r) for r in top}
@@ -179,7 +190,7 @@ def candidates(
         values = {
             "coverage": coverage,
             "context_coverage": view.overlap(context),
-            "dense": float(sims[i]),
+            "dense": 0.0,
             "rank_inv": 1.0 / (1 + rank),
             "para_score_ratio": r.score / best_score,
             "para_dense": r.dense_score or 0.0,
@@ -220,6 +231,9 @@ def candidates(
         trusted = not any(s <= span.start < e for s, e in injected[r.paragraph.id])
         out.append(Candidate(r, rank, span, eligible=trusted and not heading, typed=typed, coverage=coverage,
                              preferred=typed and view.mover and mover))
+    wanted = list(range(len(out))) if needed is None else needed(out)
+    if wanted:
+        matrix[wanted, DENSE] = dense([(out[i].source.paragraph.id, out[i].span) for i in wanted])
     return out, matrix
 
 
