@@ -54,6 +54,10 @@ _HONORIFIC = re.compile(
     r"|Prince|Princess|Pope|Emperor|General|Captain|President|Senator|Judge|Justice)\.?(?:\s+[A-Z][\w'’-]+){1,3}"
 )
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:[A-Z][a-z'’-]+|[A-Z]\.))+")
+_MOVED_BY = re.compile(r"\b(?i:moved|seconded|proposed|nominated)(?:\s+by)?\s+(?P<name>[A-Z][a-z'’-]+)\b")
+"""A lone surname where minutes name the mover ("Moved by Coleman", "Moved
+Vlassis to approve", "seconded by Hensley"): American minutes, and some
+British ones, name members by surname alone."""
 _ROLE_WORDS = (
     "director|leader|chair|chairman|chairwoman|chairperson|chief|executive|head|officer|minister|secretary|mayor"
     "|member|councillor|commissioner|president|manager|inspector|clerk|speaker|founder|author|king|queen|ruler"
@@ -104,6 +108,8 @@ def person_names(sentence: str, question: str = "") -> list[str]:
     capitalised words none of which is an institution or role word."""
     asked = {w.lower().strip("'’") for w in re.findall(r"[\w'’-]+", question)}
     names = [m.group() for m in _HONORIFIC.finditer(sentence)]
+    names += [m["name"] for m in _MOVED_BY.finditer(sentence) if m["name"].lower() not in _NOT_NAME_WORDS
+              and not _HONORIFIC.match(sentence, m.start("name"))]
     for match in _CAPITALISED.finditer(sentence):
         words = match.group().split()
         if any(w.lower() in _NOT_NAME_WORDS or w.lower().strip("'’") in asked for w in words):

@@ -103,6 +103,22 @@ def test_person_names_need_a_name_not_a_role() -> None:
     assert person_names("Moved by Mary Jones; Motion Carried.") == ["Mary Jones"]
 
 
+def test_a_lone_surname_is_a_name_where_minutes_name_the_mover() -> None:
+    assert person_names("Moved by Coleman to adopt the balance of the Consent Agenda.") == ["Coleman"]
+    assert person_names("Moved Vlassis, seconded by Hensley, to approve.") == ["Vlassis", "Hensley"]
+    assert person_names("Moved by Councillor Coleman to adopt.") == ["Councillor Coleman"]
+    assert person_names("The motion was proposed by Council and carried.") == []
+    assert person_names("Moved by Coleman to adopt.", "Did Coleman move it?") == [], "a name the question gives"
+
+
+def test_who_moved_answers_from_a_surname_mover_line(embedder: MiniLMEmbedder) -> None:
+    text = ("Approving the Consent Agenda items 2 to 41. Moved by Coleman to adopt the balance of the Consent "
+            "Agenda. Motion Carried 7-0.")
+    answer = ExtractiveAnswerer(embedder, config=ANSWER).answer(
+        "Who moved to adopt the balance of the Consent Agenda?", [_para(text, number=12)])
+    assert answer.citations[0].quote == "Moved by Coleman to adopt the balance of the Consent Agenda."
+
+
 def test_focus_words() -> None:
     assert focus_words("What overall rating did Wirral receive?") == "overall rating"
     assert focus_words("What did Ofsted say?") == ""
