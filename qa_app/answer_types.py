@@ -50,7 +50,7 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _HONORIFIC = re.compile(
-    r"\b(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Baroness|Baron|Professor|Prof|Rev|Reverend|King|Queen"
+    r"\b(?:Cllrs?|Councillors?|Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Baroness|Baron|Professor|Prof|Rev|Reverend|King|Queen"
     r"|Prince|Princess|Pope|Emperor|General|Captain|President|Senator|Judge|Justice)\.?(?:\s+[A-Z][\w'’-]+){1,3}"
 )
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:[A-Z][a-z'’-]+|[A-Z]\.))+")

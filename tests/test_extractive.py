@@ -107,6 +107,7 @@ def test_a_lone_surname_is_a_name_where_minutes_name_the_mover() -> None:
     assert person_names("Moved by Coleman to adopt the balance of the Consent Agenda.") == ["Coleman"]
     assert person_names("Moved Vlassis, seconded by Hensley, to approve.") == ["Vlassis", "Hensley"]
     assert person_names("Moved by Councillor Coleman to adopt.") == ["Councillor Coleman"]
+    assert person_names("Cllrs Hodivala (Chairman), Hewett and Wood.", "Who chaired it?")[0] == "Cllrs Hodivala"
     assert person_names("The motion was proposed by Council and carried.") == []
     assert person_names("Moved by Coleman to adopt.", "Did Coleman move it?") == [], "a name the question gives"
 
