@@ -21,6 +21,10 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# llama.cpp (the --dev extra) builds from source. A native build uses every instruction the
+# build machine advertises, AMX among them, which some virtual machines advertise but cannot
+# run (the LLM tests then crash the test run); the portable build runs anywhere.
+export CMAKE_ARGS=${CMAKE_ARGS:--DGGML_NATIVE=OFF}
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet "torch==2.13.0"
 .venv/bin/pip install --quiet -e ".${extras}"
