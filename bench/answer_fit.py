@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from qa_app.answerers.decline import ABSTAIN_FEATURES, question_features
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
@@ -40,6 +40,14 @@ def _question_weights(examples: list[Example], squad_share: float = 1.0) -> np.n
         counts[_domain(e)] = counts.get(_domain(e), 0) + 1
     w = np.asarray([(squad_share if _domain(e) == "squad" else 1.0) / counts[_domain(e)] for e in examples])
     return w * len(examples) / w.sum()
+
+
+def _groups(examples: list[Example]) -> np.ndarray:
+    """One group per original question: its variants (`r07~year`,
+    `r07~hidden`) share it, so out-of-fold scores never come from a fit that saw
+    the same question in another form."""
+    ids = {base: i for i, base in enumerate(dict.fromkeys(e.question.id.split("~")[0] for e in examples))}
+    return np.asarray([ids[e.question.id.split("~")[0]] for e in examples])
 
 
 def fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> LinearModel:
@@ -83,7 +91,8 @@ def fit_models(train: list[Example], target: float, *, seed: int, squad_share: f
     # Out-of-fold sentence scores, so the abstention model sees scores as
     # confident as they will be on unseen questions.
     q_rows = np.zeros((len(train), len(ABSTAIN_FEATURES)))
-    for fit_idx, out_idx in GroupKFold(FOLDS).split(np.zeros(len(train)), groups=np.arange(len(train))):
+    groups = _groups(train)
+    for fit_idx, out_idx in GroupKFold(FOLDS).split(np.zeros(len(train)), groups=groups):
         part = [train[i] for i in fit_idx]
         model = fit_linear(*_sentence_rows(part, weights[fit_idx]), FEATURES)
         for i in out_idx:
@@ -91,7 +100,8 @@ def fit_models(train: list[Example], target: float, *, seed: int, squad_share: f
     y = np.asarray([e.question.answerable for e in train])
     abstain = fit_linear(q_rows, y, weights, ABSTAIN_FEATURES)
     oof = np.zeros(len(train))
-    for fit_idx, out_idx in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(q_rows, y):
+    folds = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
+    for fit_idx, out_idx in folds.split(q_rows, y, groups=groups):
         oof[out_idx] = fit_linear(q_rows[fit_idx], y[fit_idx], weights[fit_idx], ABSTAIN_FEATURES).proba(
             q_rows[out_idx])
     threshold = choose_threshold(oof, y, weights, target)

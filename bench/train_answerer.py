@@ -57,7 +57,7 @@ from qa_app.answerers.features import FEATURES  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import EvalQuestion, load_council, load_squad2, sample, split_half  # noqa: E402
-from qa_app.eval.training import Example, collect, label  # noqa: E402
+from qa_app.eval.training import Example, collect, collect_hidden, label  # noqa: E402
 from qa_app.models import MODEL_PATH  # noqa: E402
 
 logger = logging.getLogger("train_answerer")
@@ -78,13 +78,19 @@ def _paper_store(folder: Path, papers: Path, embedder: Embedder, rebuild: bool) 
 
 def _examples(
     store: PaperStore, embedder: Embedder, sets: dict[str, list[EvalQuestion]], k: int,
-    gold_map: dict[tuple[str, int], str] | None = None,
+    gold_map: dict[tuple[str, int], str] | None = None, hidden: tuple[str, ...] = (),
 ) -> dict[str, list[Example]]:
+    """Featurised examples per set; each set named in `hidden` also yields
+    `<set>_hidden`, its answerable questions asked without their evidence."""
     engine = QAEngine(Settings(store_dir=store.store_dir), embedder=embedder, store=store)
     engine.warm_up()
     answerer = ExtractiveAnswerer(embedder, idf=store.idf)
     try:
-        return {name: collect(qs, name, engine.retriever, answerer, k, gold_map) for name, qs in sets.items()}
+        out = {name: collect(qs, name, engine.retriever, answerer, k, gold_map) for name, qs in sets.items()}
+        for name in hidden:
+            out[f"{name}_hidden"] = collect_hidden(sets[name], f"{name}_hidden", engine.retriever, answerer, k,
+                                                   gold_map)
+        return out
     finally:
         store.close()
 
@@ -104,9 +110,10 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
         known = {d.meta.council for s in (council, real) for d in s.documents() if d.meta.council}
         places = foreign_places(args.near_miss_councils, known)
     out.update(_examples(council, embedder, {"council_dev": dev,
-                                             "council_dev_near": near_misses(dev, places, args.seed)}, args.k))
+                                             "council_dev_near": near_misses(dev, places, args.seed)}, args.k,
+                         hidden=("council_dev",)))
     halves["realcorpus_tune_near"] = near_misses(halves["realcorpus_tune"], places, args.seed)
-    out.update(_examples(real, embedder, halves, args.k))
+    out.update(_examples(real, embedder, halves, args.k, hidden=("realcorpus_tune",)))
     squad = load_squad2(args.squad)
     documents = squad.documents or []
     evaluated = sample(squad.questions, args.squad_eval_limit, args.seed)
@@ -115,7 +122,7 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
     store = build_store(documents, embedder, work / "squad", chunking_signature(embedder.max_tokens))
     squad_sets = {"squad_train": sample(rest, args.squad_train, args.seed),
                   "squad_held": sample(evaluated, args.squad_held, args.seed)}
-    out.update(_examples(store, embedder, squad_sets, args.k, paragraph_ids(documents)))
+    out.update(_examples(store, embedder, squad_sets, args.k, paragraph_ids(documents), hidden=("squad_train",)))
     return out
 
 
@@ -153,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="artefact to write")
     p.add_argument("--near-miss-councils", type=Path,
                    help="JSONL data set whose council names make near-miss unanswerable training questions")
+    p.add_argument("--hidden-evidence", action="store_true",
+                   help="also train on each answerable training question asked without its evidence "
+                        "paragraphs, labelled unanswerable")
     p.add_argument("--rebuild", action="store_true",
                    help="re-ingest the council and real-paper stores from scratch (after a parsing change)")
     p.add_argument("--reuse-examples", action="store_true",
@@ -170,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     if examples is None:
         examples = gather(args, embedder)
         cache.write_bytes(pickle.dumps((FEATURES, examples)))
-    train_sets = ("council_dev", "council_dev_near", "realcorpus_tune", "realcorpus_tune_near", "squad_train")
+    train_sets: tuple[str, ...] = (
+        "council_dev", "council_dev_near", "realcorpus_tune", "realcorpus_tune_near", "squad_train")
+    if args.hidden_evidence:
+        train_sets += ("council_dev_hidden", "realcorpus_tune_hidden", "squad_train_hidden")
     train = [e for name in train_sets if name in examples for e in examples[name]]
     models = fit_models(train, args.target_false_abstention, seed=args.seed, squad_share=args.squad_share)
     figures = {name: held_figures(models, examples[name]) for name in ("realcorpus_held", "squad_held")}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -79,6 +79,29 @@ def collect(
         out.append(Example(q, domain, retrieved, cands, matrix, label(q, cands, gold_ids), gold_ids))
         if i % 50 == 0:
             logger.info("%s: %d/%d questions featurised", domain, i, len(questions))
+    return out
+
+
+def collect_hidden(
+    questions: list[EvalQuestion], domain: str, retriever: Retriever, answerer: ExtractiveAnswerer, k: int,
+    gold_map: dict[tuple[str, int], str] | None = None,
+) -> list[Example]:
+    """Each answerable question asked of the library without its answer: the
+    paragraphs holding the evidence, the gold paragraph or an accepted answer
+    are taken out of what retrieval returns, and the question, asked of what
+    is left, is labelled unanswerable. Real unanswerable questions look like
+    this: the library holds the paper and its neighbouring paragraphs, on
+    topic and with sentences of the right kind, but not the answer."""
+    out: list[Example] = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        gold_ids = {gold_map[g] for g in q.gold if gold_map and g in gold_map}
+        wide = retriever.retrieve(q.question, k=2 * k)
+        kept = [r for r in wide if not in_evidence(q, r, gold_ids) and not holds_answer(r.paragraph.text, q.answers)]
+        hidden = replace(q, id=f"{q.id}~hidden", answerable=False, answers=[], evidence=[], gold=set())
+        cands, matrix = answerer.features(hidden.question, kept[:k])
+        out.append(Example(hidden, domain, kept[:k], cands, matrix, label(hidden, cands, set())))
     return out
 
 
