@@ -20,11 +20,15 @@ PERSON = "person"
 VOTE = "vote"
 
 VOTE_LINE = re.compile(
-    r"\b(?:carried|unanimous(?:ly)?|vote[sd]?|voting|ayes?|nays?|abstain(?:ed|ing)?|abstentions?|for\s*:|against"
-    r"|motion (?:carried|failed|lost))\b|\b\d{1,2}\s*[-–]\s*\d{1,2}\b",
+    r"\b(?:carried|unanimous(?:ly)?|ayes?|yeas?|nays?|abstain(?:ed|ing)?|abstentions?|for\s*:|against|in favou?r"
+    r"|motion (?:carried|failed|lost)|majority vote|did not vote|voted (?:for|against|to|unanimously)"
+    r"|(?:all|\d+|\w+ of the \d+) (?:[\w-]+ )?voted|(?:received|polled|secured) \d+ votes?)\b"
+    r"|\b\d{1,2}\s*[-–]\s*\d{1,2}\b",
     re.IGNORECASE,
 )
-"""A count, a result or a roll call: what a vote line says."""
+"""A count, a result or a roll call: what a vote line says. A line that only
+mentions a vote ("requires six votes", "given first vote for passage", "a vote
+of thanks") says nothing of how it went."""
 _ASKS_VOTE_RESULT = re.compile(
     r"\bwhat was (?:the )?(?:[\w'’-]+\s+){0,6}?(?:vote|result of the vote|tally|voting)\b(?!\s+of thanks)|"
     r"\bhow did [\w\s'’-]{1,60}? vote\b|"
@@ -142,6 +146,18 @@ _FOCUS = re.compile(
     r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|must|might|may)\b",
     re.IGNORECASE,
 )
+
+
+_HOW_PHRASE = re.compile(r"\bhow\s+(?:much|many|long|often|far|old|soon)\b", re.IGNORECASE)
+
+
+def topic_words(question: str) -> str:
+    """The question without its "how much / many / long …" phrase: those words
+    say what kind of answer is wanted (`question_type` reads them), not what it
+    is about, and counted as topic words they are the question's rarest and are
+    missing from nearly every answer ("How much was allocated …" against "the
+    allocation of £2m")."""
+    return _HOW_PHRASE.sub(" ", question)
 
 
 def focus_words(question: str) -> str:

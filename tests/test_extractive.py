@@ -19,8 +19,10 @@ from qa_app.answer_types import (
     has_type,
     person_names,
     question_type,
+    topic_words,
 )
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig, format_date
+from qa_app.answerers.features import QuestionView
 from qa_app.answerers.sentences import addressed_to_reader, injected_spans, is_heading, is_structural
 from qa_app.text import content_terms, normalise, split_sentences
 from qa_app.types import RetrievedParagraph
@@ -90,6 +92,16 @@ def test_has_type_ignores_list_numbers() -> None:
     assert not has_type("the allocation of money", MONEY)
     assert has_type("submission in December 2016", DATE)
     assert has_type("The motion was carried 5-2.", VOTE) and not has_type("Amending the procedural rules.", VOTE)
+
+
+def test_a_vote_line_says_how_the_vote_went() -> None:
+    results = ["Cllr McCarthy received 6 votes - Cllr Nicholas-Letch received 2 votes.",
+               "All 5 councillors voted to object.", "Yeas: Cownie, Coleman. Nays: none.", "Members voted unanimously.",
+               "7 members voted in favour."]
+    mentions = ["(A) Final consideration of ordinance above, requires six votes.", "A vote of thanks was made.",
+                "Moved by Hensley that this ordinance be considered and given first vote for passage."]
+    assert all(has_type(t, VOTE) for t in results)
+    assert not any(has_type(t, VOTE) for t in mentions)
 
 
 def test_person_names_need_a_name_not_a_role() -> None:
@@ -269,3 +281,12 @@ def test_sentence_cues() -> None:
     assert not is_heading("Proposed: Councillor Phil Davies") and not is_heading("Moved by Coleman")
     assert is_structural("PRESENT: Cllrs Smith, Jones and Patel") and is_structural("Apologies were received")
     assert not is_structural("The council resolved to adopt the plan.")
+
+
+def test_how_much_and_how_many_are_not_topic_words() -> None:
+    question = "How much was allocated for immediate changes?"
+    assert "much" not in topic_words(question).lower() and question_type(question) == MONEY
+    view = QuestionView.of(question, None)
+    answer = set(content_terms("Council welcomes the allocation of £2m to enable immediate changes."))
+    assert view.rare_missing(answer) == 0.0 and view.overlap(answer) == 1.0
+

@@ -33,6 +33,7 @@ from qa_app.answer_types import (
     names_the_role,
     person_names,
     question_type,
+    topic_words,
 )
 from qa_app.answerers.sentences import (
     decision_cue,
@@ -125,7 +126,7 @@ class QuestionView:
     @classmethod
     def of(cls, question: str, idf: IdfFn | None) -> QuestionView:
         focus = set(content_terms(focus_words(question)))
-        terms = list(dict.fromkeys(content_terms(question)))
+        terms = list(dict.fromkeys(content_terms(topic_words(question))))
         weights = {t: (idf(t) if idf else 1.0) * (FOCUS_WEIGHT if t in focus else 1.0) for t in terms}
         return cls(
             weights=weights, kind=question_type(question), recent=asks_for_latest(question),
