@@ -2,7 +2,10 @@
 
     python bench/train_answerer.py --council-questions tests/fixtures/council_dev.jsonl --council-papers corpus \
         --realcorpus REALCORPUS_DIR --split bench/splits/realcorpus.json \
-        --squad SQUAD_DIR/dev-v2.0.json --work-dir /tmp/answerer-train
+        --squad SQUAD_DIR/dev-v2.0.json --work-dir /tmp/answerer-train \
+        --near-miss-councils EVALDATA/uk-parl-written-qa-mhclg/written_questions_mhclg.jsonl --hidden-evidence
+
+(the command that wrote the shipped artefact; docs/BENCHMARKS.md has its figures)
 
 Builds (or reuses) a store per set through the product's own ingestion and
 evaluation-store code, retrieves for every question with the product's
@@ -17,7 +20,11 @@ feature row, and fits with scikit-learn:
   scores; its threshold is the highest whose out-of-fold false abstention stays
   within `--target-false-abstention`. With `--near-miss-councils`, every
   answerable council training question that names a council or a year also
-  yields near-miss unanswerable variants (`answer_augment.py`).
+  yields near-miss unanswerable variants (`answer_augment.py`); with
+  `--hidden-evidence`, every answerable training question is also asked
+  without its evidence paragraphs, an unanswerable example
+  (`qa_app.eval.training.collect_hidden`). A question's variants share one
+  cross-validation fold.
 
 Training data: the council dev set, the tune half of the real-paper questions
 and a seeded sample of SQuAD 2.0 dev drawn from outside the evaluation sample
