@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ingest.header import COUNCIL_TYPES, councils
@@ -58,7 +57,7 @@ def council_swapped(q: EvalQuestion, places: list[str], rng: random.Random) -> E
     kind = re.search(rf"(?:{COUNCIL_TYPES}\s+)?Council$", name)
     other = f"{rng.choice(places)} {kind.group() if kind else 'Council'}"
     text = q.question[:start] + other + q.question[start + len(name):]
-    return replace(q, id=f"{q.id}~council", question=text, answerable=False, answers=[], evidence=[], gold=set())
+    return q.unanswerable("council", text)
 
 
 def year_shifted(q: EvalQuestion, shift: int = YEAR_SHIFT) -> EvalQuestion | None:
@@ -74,7 +73,7 @@ def year_shifted(q: EvalQuestion, shift: int = YEAR_SHIFT) -> EvalQuestion | Non
     text = _YEAR.sub(moved, q.question)
     if text == q.question:
         return None
-    return replace(q, id=f"{q.id}~year", question=text, answerable=False, answers=[], evidence=[], gold=set())
+    return q.unanswerable("year", text)
 
 
 def near_misses(questions: list[EvalQuestion], places: list[str], seed: int) -> list[EvalQuestion]:

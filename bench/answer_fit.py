@@ -46,8 +46,8 @@ def _groups(examples: list[Example]) -> np.ndarray:
     """One group per original question: its variants (`r07~year`,
     `r07~hidden`) share it, so out-of-fold scores never come from a fit that saw
     the same question in another form."""
-    ids = {base: i for i, base in enumerate(dict.fromkeys(e.question.id.split("~")[0] for e in examples))}
-    return np.asarray([ids[e.question.id.split("~")[0]] for e in examples])
+    ids = {base: i for i, base in enumerate(dict.fromkeys(e.question.base_id for e in examples))}
+    return np.asarray([ids[e.question.base_id] for e in examples])
 
 
 def fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> LinearModel:

@@ -116,11 +116,14 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
     if args.near_miss_councils:
         known = {d.meta.council for s in (council, real) for d in s.documents() if d.meta.council}
         places = foreign_places(args.near_miss_councils, known)
+    def hidden(name: str) -> tuple[str, ...]:
+        return (name,) if args.hidden_evidence else ()
+
     out.update(_examples(council, embedder, {"council_dev": dev,
                                              "council_dev_near": near_misses(dev, places, args.seed)}, args.k,
-                         hidden=("council_dev",)))
+                         hidden=hidden("council_dev")))
     halves["realcorpus_tune_near"] = near_misses(halves["realcorpus_tune"], places, args.seed)
-    out.update(_examples(real, embedder, halves, args.k, hidden=("realcorpus_tune",)))
+    out.update(_examples(real, embedder, halves, args.k, hidden=hidden("realcorpus_tune")))
     squad = load_squad2(args.squad)
     documents = squad.documents or []
     evaluated = sample(squad.questions, args.squad_eval_limit, args.seed)
@@ -129,7 +132,7 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
     store = build_store(documents, embedder, work / "squad", chunking_signature(embedder.max_tokens))
     squad_sets = {"squad_train": sample(rest, args.squad_train, args.seed),
                   "squad_held": sample(evaluated, args.squad_held, args.seed)}
-    out.update(_examples(store, embedder, squad_sets, args.k, paragraph_ids(documents), hidden=("squad_train",)))
+    out.update(_examples(store, embedder, squad_sets, args.k, paragraph_ids(documents), hidden=hidden("squad_train")))
     return out
 
 
@@ -182,15 +185,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     embedder = make_embedder(Settings())
     embedder.warm_up()
-    cache = args.work_dir / "examples.pkl"
-    examples = _cached(cache) if args.reuse_examples else None
-    if examples is None:
-        examples = gather(args, embedder)
-        cache.write_bytes(pickle.dumps((FEATURES, examples)))
     train_sets: tuple[str, ...] = (
         "council_dev", "council_dev_near", "realcorpus_tune", "realcorpus_tune_near", "squad_train")
     if args.hidden_evidence:
         train_sets += ("council_dev_hidden", "realcorpus_tune_hidden", "squad_train_hidden")
+    cache = args.work_dir / "examples.pkl"
+    examples = _cached(cache) if args.reuse_examples else None
+    if examples is None or any(name not in examples for name in train_sets):
+        examples = gather(args, embedder)
+        cache.write_bytes(pickle.dumps((FEATURES, examples)))
     train = [e for name in train_sets if name in examples for e in examples[name]]
     models = fit_models(train, args.target_false_abstention, seed=args.seed, squad_share=args.squad_share)
     figures = {name: held_figures(models, examples[name]) for name in ("realcorpus_held", "squad_held")}

@@ -1,6 +1,6 @@
 """Choose the reciprocal-rank-fusion constants on tuning sets only.
 
-    python bench/tune_fusion.py --squad SQUAD_DIR/dev-v2.0.json --squad-store SQUAD_STORE \\
+    python bench/tune_fusion.py --squad SQUAD_DIR/dev-v2.0.json --squad-work SQUAD_WORK \\
         --realcorpus REALCORPUS_DIR --realcorpus-store RC_STORE --split bench/splits/realcorpus.json \\
         --council-questions tests/fixtures/council_dev.jsonl --council-store COUNCIL_STORE \\
         [--written-work WA_WORK]
@@ -11,10 +11,11 @@ questions drawn from outside the seeded evaluation sample (what `python -m qa_ap
 eval --format squad2 --limit 1000` scores), evidence in the top 5 on the tune
 half of the real-paper questions and on council dev, and, with
 `--written-work` (a `bench/written_answers.py` work folder), the right paper in
-the top 5 on the written-answers tune half. The stores are the ones the
-evaluations build (`--work-dir` of the SQuAD evaluation, `python -m ingest` for
-the others). Numbers only: the choice, and the held-out check, are in
-docs/BENCHMARKS.md.
+the top 5 on the written-answers tune half. The SQuAD questions and their
+store, and the written-answer measure, are `bench/tune_windows.py`'s (the
+store is built in `--squad-work` unless it is there, e.g. the SQuAD
+evaluation's `--work-dir`); the others are `python -m ingest` stores. Numbers
+only: the choice, and the held-out check, are in docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -31,15 +32,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tune_retrieval import measure  # noqa: E402  (beside this script)
-from written_answers import paper_ranks, summary  # noqa: E402
+from scale_corpus import _read_jsonl  # noqa: E402  (beside this script)
+from tune_retrieval import measure  # noqa: E402
+from tune_windows import squad_recall, squad_set, written_recall  # noqa: E402
 
 from ingest.config import Settings, load_settings  # noqa: E402
 from ingest.embed import Embedder  # noqa: E402
 from ingest.index import PaperStore  # noqa: E402
 from ingest.library import make_embedder, open_store  # noqa: E402
-from qa_app.eval.corpus_store import paragraph_ids  # noqa: E402
-from qa_app.eval.datasets import load_squad2, sample  # noqa: E402
 from qa_app.fusion import FusionConfig  # noqa: E402
 from qa_app.retrieval import HybridRetriever  # noqa: E402
 
@@ -50,10 +50,6 @@ GRID: list[tuple[float, float, float]] = [  # (rrf_k, lexical_weight, type_boost
 ]
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def _open(folder: Path, embedder: Embedder) -> PaperStore:
     return open_store(load_settings(folder), embedder)
 
@@ -61,10 +57,9 @@ def _open(folder: Path, embedder: Embedder) -> PaperStore:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 dev JSON")
-    p.add_argument("--squad-store", type=Path, required=True, help="the SQuAD evaluation's store (its --work-dir)")
-    p.add_argument("--squad-eval-limit", type=int, default=1000, help="size of the evaluation sample left out")
-    p.add_argument("--squad-tune", type=int, default=800, help="answerable SQuAD questions to tune on")
-    p.add_argument("--seed", type=int, default=13, help="seed of the evaluation sample")
+    p.add_argument("--squad-work", type=Path, required=True, help="folder of the SQuAD store (built if missing)")
+    p.add_argument("--squad-tune", type=int, default=800,
+                   help="answerable SQuAD questions to tune on, from outside the seeded evaluation sample")
     p.add_argument("--realcorpus", type=Path, required=True, help="REALCORPUS_DIR (questions.jsonl)")
     p.add_argument("--realcorpus-store", type=Path, required=True)
     p.add_argument("--split", type=Path, required=True, help="split file with tune_questions")
@@ -74,21 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    squad = load_squad2(args.squad)
-    evaluated = {q.id for q in sample(squad.questions, args.squad_eval_limit, args.seed)}
-    squad_tune = sample([q for q in squad.questions if q.id not in evaluated and q.answerable], args.squad_tune,
-                        args.seed + 1)
-    gold_ids = paragraph_ids(squad.documents or [])
     tune_ids = set(json.loads(args.split.read_text())["tune_questions"])
-    real = [q for q in _jsonl(args.realcorpus / "questions.jsonl")
+    real = [q for q in _read_jsonl(args.realcorpus / "questions.jsonl")
             if q.get("answerable") and q.get("evidence") and q["id"] in tune_ids]
-    council = [q for q in _jsonl(args.council_questions) if q.get("answerable") and q.get("evidence")]
-    written = [q for q in _jsonl(args.written_work / "questions.jsonl") if q["half"] == "tune"] \
-        if args.written_work else []
+    council = [q for q in _read_jsonl(args.council_questions) if q.get("answerable") and q.get("evidence")]
+    written = [{k: str(v) for k, v in q.items()} for q in _read_jsonl(args.written_work / "questions.jsonl")
+               if q["half"] == "tune"] if args.written_work else []
 
     embedder = make_embedder(Settings(), lean=True)
     embedder.warm_up()
-    stores = {"squad": _open(args.squad_store, embedder), "real": _open(args.realcorpus_store, embedder),
+    squad_store, squad_tune = squad_set(args.squad, args.squad_work, embedder, size=args.squad_tune)
+    stores = {"squad": squad_store, "real": _open(args.realcorpus_store, embedder),
               "council": _open(args.council_store, embedder)}
     if args.written_work:
         stores["written"] = _open(args.written_work / "index", embedder)
@@ -96,15 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     for rrf_k, lexical_weight, type_boost in GRID:
         config = replace(FusionConfig(), rrf_k=rrf_k, lexical_weight=lexical_weight, type_boost=type_boost)
         r = {name: HybridRetriever(store, embedder, fusion=config) for name, store in stores.items()}
-        hits = sum(any(x.paragraph.id in {gold_ids[g] for g in q.gold if g in gold_ids}
-                       for x in r["squad"].retrieve(q.question, k=5)) for q in squad_tune)
         row: dict[str, Any] = {"rrf_k": rrf_k, "lexical_weight": lexical_weight, "type_boost": type_boost,
-                               "squad_top5": round(hits / len(squad_tune), 4),
+                               "squad_top5": round(squad_recall(r["squad"], squad_tune), 4),
                                "realcorpus_tune_top5": measure(r["real"], real)["recall@5"],
                                "council_dev_top5": measure(r["council"], council)["recall@5"]}
         if written:
-            ranked = [[Path(h.path).name for h in r["written"].retrieve(q["question"], k=10)] for q in written]
-            row["written_tune_top5"] = summary(paper_ranks(ranked, [q["gold"] for q in written]))["recall@5"]
+            row["written_tune_top5"] = round(written_recall(r["written"], written), 3)
         print(json.dumps(row), flush=True)
     return 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,17 @@ class EvalQuestion:
     gold: set[tuple[str, int]] = field(default_factory=set)
     kind: str | None = None
     source: str | None = None
+
+    def unanswerable(self, tag: str, question: str | None = None) -> EvalQuestion:
+        """A variant of this question, made for training, that the papers do not
+        answer: id `<id>~<tag>`, no answers, evidence or gold."""
+        return replace(self, id=f"{self.id}~{tag}", question=self.question if question is None else question,
+                       answerable=False, answers=[], evidence=[], gold=set())
+
+    @property
+    def base_id(self) -> str:
+        """The id of the question a variant was made from (its own id otherwise)."""
+        return self.id.split("~", 1)[0]
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,6 +66,11 @@ def label(q: EvalQuestion, candidates: list[Candidate], gold_ids: set[str]) -> n
     )
 
 
+def _gold_ids(q: EvalQuestion, gold_map: dict[tuple[str, int], str] | None) -> set[str]:
+    """The store's ids of `q`'s gold paragraphs."""
+    return {gold_map[g] for g in q.gold if gold_map and g in gold_map}
+
+
 def collect(
     questions: list[EvalQuestion], domain: str, retriever: Retriever, answerer: ExtractiveAnswerer, k: int,
     gold_map: dict[tuple[str, int], str] | None = None,
@@ -75,7 +80,7 @@ def collect(
     for i, q in enumerate(questions, start=1):
         retrieved = retriever.retrieve(q.question, k=k)
         cands, matrix = answerer.features(q.question, retrieved)
-        gold_ids = {gold_map[g] for g in q.gold if gold_map and g in gold_map}
+        gold_ids = _gold_ids(q, gold_map)
         out.append(Example(q, domain, retrieved, cands, matrix, label(q, cands, gold_ids), gold_ids))
         if i % 50 == 0:
             logger.info("%s: %d/%d questions featurised", domain, i, len(questions))
@@ -96,10 +101,10 @@ def collect_hidden(
     for q in questions:
         if not q.answerable:
             continue
-        gold_ids = {gold_map[g] for g in q.gold if gold_map and g in gold_map}
+        gold_ids = _gold_ids(q, gold_map)
         wide = retriever.retrieve(q.question, k=2 * k)
         kept = [r for r in wide if not in_evidence(q, r, gold_ids) and not holds_answer(r.paragraph.text, q.answers)]
-        hidden = replace(q, id=f"{q.id}~hidden", answerable=False, answers=[], evidence=[], gold=set())
+        hidden = q.unanswerable("hidden")
         cands, matrix = answerer.features(hidden.question, kept[:k])
         out.append(Example(hidden, domain, kept[:k], cands, matrix, label(hidden, cands, set())))
     return out
