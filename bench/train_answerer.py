@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--realcorpus-store", type=Path, help="reuse (and update) this store of the real papers")
     p.add_argument("--split", type=Path, required=True, help="split file with tune_questions / held_questions")
     p.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 dev JSON")
-    p.add_argument("--squad-train", type=int, default=300, help="SQuAD questions to train on (default 300)")
+    p.add_argument("--squad-train", type=int, default=1500, help="SQuAD questions to train on (default 1500)")
     p.add_argument("--squad-eval-limit", type=int, default=1000, help="size of the SQuAD evaluation sample")
     p.add_argument("--squad-held", type=int, default=200, help="SQuAD evaluation questions scored here")
     p.add_argument("--seed", type=int, default=13)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from ingest.dates import MONTH_PATTERN
+from ingest.terms import content_terms
 
 MONEY = "money"
 NUMBER = "number"
@@ -146,6 +147,33 @@ _FOCUS = re.compile(
     r"(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|must|might|may)\b",
     re.IGNORECASE,
 )
+
+
+VALUE_REACH = 4
+"""Words either side of a value within which it counts as the asked-for thing's value."""
+
+
+def value_names_focus(sentence: str, question: str, kind: str | None) -> bool:
+    """Whether a figure in `sentence` sits beside what the question counts or
+    prices: "79" in "79 dwellings" for "how many dwellings", "£7,400" in "a
+    precept of £7,400" for "what precept". A figure that counts something else
+    ("three additional sites") is a number, but not the answer. False when the
+    question wants no figure or names no focus."""
+    if kind not in (MONEY, NUMBER):
+        return False
+    focus = set(content_terms(focus_words(question)))
+    if not focus:
+        return False
+    pattern = _MONEY if kind == MONEY else _NUMBER
+    words = list(re.finditer(r"\S+", sentence))
+    for value in pattern.finditer(sentence):
+        at = next((i for i, w in enumerate(words) if w.end() > value.start()), None)
+        if at is None:
+            continue
+        near = " ".join(w.group() for w in words[max(0, at - VALUE_REACH) : at + VALUE_REACH + 1])
+        if focus & set(content_terms(near)):
+            return True
+    return False
 
 
 _HOW_PHRASE = re.compile(r"\bhow\s+(?:much|many|long|often|far|old|soon)\b", re.IGNORECASE)

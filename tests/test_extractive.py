@@ -20,6 +20,7 @@ from qa_app.answer_types import (
     person_names,
     question_type,
     topic_words,
+    value_names_focus,
 )
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig, format_date
 from qa_app.answerers.features import QuestionView
@@ -281,6 +282,19 @@ def test_sentence_cues() -> None:
     assert not is_heading("Proposed: Councillor Phil Davies") and not is_heading("Moved by Coleman")
     assert is_structural("PRESENT: Cllrs Smith, Jones and Patel") and is_structural("Apologies were received")
     assert not is_structural("The council resolved to adopt the plan.")
+
+
+def test_a_figure_answers_only_beside_what_is_counted() -> None:
+    question = "How many potential dwellings could the three additional sites provide?"
+    kind = question_type(question)
+    assert kind == NUMBER
+    assert value_names_focus("Together the sites could provide 79 potential dwellings.", question, kind)
+    assert not value_names_focus("Three additional sites have been put forward for the Local Plan.", question, kind)
+    assert not value_names_focus("79 dwellings", "Who proposed the plan?", question_type("Who proposed the plan?"))
+    priced = "How much rent did the council charge for the hall?"
+    assert value_names_focus("The rent charged was £450 a month.", priced, question_type(priced))
+    assert not value_names_focus("Cleaning the hall after the event cost £450, and the council left its rent "
+                                 "unchanged.", priced, question_type(priced))
 
 
 def test_how_much_and_how_many_are_not_topic_words() -> None:

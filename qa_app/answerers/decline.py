@@ -14,7 +14,7 @@ ABSTAIN_FEATURES: tuple[str, ...] = (
     "best_logit", "margin", "best_coverage", "best_dense", "best_type_mismatch", "best_literal_missing",
     "best_field_date_clash", "max_coverage", "max_dense", "top_para_dense", "top_para_lexical", "kind_known",
     "best_rare_missing", "min_rare_missing", "best_council_clash", "all_council_clash", "best_asked_cue_missing",
-    "best_item_coverage",
+    "best_item_coverage", "best_focus_value",
 )
 _COL = {name: i for i, name in enumerate(FEATURES)}
 _KINDS = [_COL[k] for k in ("kind_money", "kind_number", "kind_date", "kind_person")]
@@ -49,6 +49,7 @@ def question_features(logits: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         "all_council_clash": float(matrix[:, _COL["council_clash"]].min()),
         "best_asked_cue_missing": best[_COL["asked_cue_missing"]],
         "best_item_coverage": best[_COL["item_coverage"]],
+        "best_focus_value": best[_COL["focus_value"]],
     }
     return np.asarray([values[name] for name in ABSTAIN_FEATURES], dtype=np.float64)
 

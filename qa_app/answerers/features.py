@@ -34,6 +34,7 @@ from qa_app.answer_types import (
     person_names,
     question_type,
     topic_words,
+    value_names_focus,
 )
 from qa_app.answerers.sentences import (
     decision_cue,
@@ -64,7 +65,7 @@ FEATURES: tuple[str, ...] = (
     "recent_newest", "field_title", "field_body", "field_date", "field_date_clash", "heading", "structural",
     "sentence_first", "sentence_position", "log_length", "names_person", "mover_q_cue", "vote_q_cue",
     "decision_q_cue", "decision_q_procedure", "mover_cue", "vote_cue", "decision_cue", "rare_missing",
-    "kind_vote", "council_clash", "item_coverage", "asked_cue_missing", "reason_q_cue",
+    "kind_vote", "council_clash", "item_coverage", "asked_cue_missing", "reason_q_cue", "focus_value", "focus_asked",
 )
 DENSE = FEATURES.index("dense")
 
@@ -122,17 +123,21 @@ class QuestionView:
     decision: bool
     reason: bool
     councils: tuple[frozenset[str], ...]
+    counts_focus: bool
+    """A "how many / how much" question that names what it counts or prices."""
 
     @classmethod
     def of(cls, question: str, idf: IdfFn | None) -> QuestionView:
         focus = set(content_terms(focus_words(question)))
         terms = list(dict.fromkeys(content_terms(topic_words(question))))
         weights = {t: (idf(t) if idf else 1.0) * (FOCUS_WEIGHT if t in focus else 1.0) for t in terms}
+        kind = question_type(question)
         return cls(
-            weights=weights, kind=question_type(question), recent=asks_for_latest(question),
+            weights=weights, kind=kind, recent=asks_for_latest(question),
             literals=frozenset(_LITERAL.findall(question)), years=frozenset(_YEAR.findall(question)),
             terms=frozenset(terms), mover=asks_mover(question), vote=asks_vote(question),
             decision=asks_decision(question), reason=asks_reason(question), councils=tuple(council_places(question)),
+            counts_focus=kind in (MONEY, NUMBER) and bool(focus),
         )
 
     def overlap(self, terms: set[str]) -> float:
@@ -227,6 +232,8 @@ def candidates(
             "item_coverage": item_coverage[r.paragraph.id],
             "asked_cue_missing": float((view.mover and not mover) or (view.vote and not vote)),
             "reason_q_cue": float(view.reason and reason_cue(text)),
+            "focus_value": float(view.counts_focus and value_names_focus(text, question, view.kind)),
+            "focus_asked": float(view.counts_focus),
         }
         matrix[i] = [values[name] for name in FEATURES]
         trusted = not any(s <= span.start < e for s, e in injected[r.paragraph.id])
