@@ -176,3 +176,27 @@ def test_a_lexical_index_made_by_another_tokeniser_is_rebuilt(
     assert LexicalIndex.load(store.store_dir, store.generation()) is None
     hits = store.query_lexical("who chaired the meeting", k=3)
     assert [pid for pid, _ in hits] == ["a#1"], "the chair line is found once the index is rebuilt"
+
+
+def test_vector_search_is_deep_and_older_collections_are_deepened(
+    tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
+) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from ingest.index.vectors import COLLECTION, EF_SEARCH
+
+    fresh = make_store(tmp_path / "fresh", fake_embedder, settings)
+    hnsw = fresh.vectors.collection.configuration_json["hnsw"]
+    assert (hnsw["space"], hnsw["ef_search"]) == ("cosine", EF_SEARCH)
+
+    # A collection made as earlier versions made it: Chroma's default search depth.
+    older = tmp_path / "older"
+    client = chromadb.PersistentClient(path=str(older / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+    store = make_store(older, fake_embedder, settings)
+    assert store.vectors.search_depth() == 100
+    write(store, fake_embedder, paper("a", "Benches for the riverside walk were approved."))
+    assert store.vectors.search_depth() == EF_SEARCH
+    assert store.vectors.collection.configuration_json["hnsw"]["space"] == "cosine"
+    assert store.query_dense(fake_embedder.embed_query("riverside walk benches"), 5)[0][0] == "a#1"

@@ -66,6 +66,7 @@ class PaperStore(AccessLevels):
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()
         self._deferred = 0
+        self._search_deepened = False
         self._write_lock = WriteLock(self.store_dir / WRITE_LOCK) if not read_only else None
         self._vectors_generation = self.generation()
 
@@ -190,6 +191,9 @@ class PaperStore(AccessLevels):
         if self._write_lock is None:
             raise ReadOnlyIndexError(f"the index {self.store_dir} is open read-only; nothing was written")
         with self._write_lock:
+            if self._deferred == 0 and not self._search_deepened:
+                self.vectors.deepen_search()
+                self._search_deepened = True
             self._deferred += 1
             try:
                 yield self

@@ -29,6 +29,14 @@ OVERSAMPLE = 2
 """How much deeper an unfiltered search goes when only the reader's access level filters it."""
 UPSERT_BATCH = 2000
 """Vectors per Chroma upsert call, under the client's maximum batch size."""
+EF_SEARCH = 500
+"""HNSW search depth. Chroma's default (100) is shallower than the deepest
+search the retriever makes (up to 150 results), and so shallow a search
+returned a different tail for the same query in another process (20k
+paragraphs, 200 queries of 150 results: 155 of 200 result lists differed),
+which made evaluations and refits of the answer models vary from run to run.
+At 500 every list was the same in every process, at no measurable query cost
+(docs/BENCHMARKS.md, "Vector search that gives the same results every run")."""
 
 _CLIENT_LOCK = threading.RLock()
 """Chroma's embedded client is not safe to create from several threads at once:
@@ -52,9 +60,11 @@ class VectorIndex:
         with _CLIENT_LOCK:
             if self._collection is None:
                 self._client_obj = self._client()
-                # No embedding function: see the module docstring.
+                # No embedding function: see the module docstring. The configuration
+                # applies when the collection is made; `deepen_search` updates older ones.
                 self._collection = self._client_obj.get_or_create_collection(
-                    COLLECTION, metadata={"hnsw:space": "cosine", **self.metadata}, embedding_function=None
+                    COLLECTION, metadata=dict(self.metadata), embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
                 )
             return self._collection
 
@@ -84,6 +94,22 @@ class VectorIndex:
             logger.info("using Chroma server at %s:%s", self.host, self.port)
             return chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
         return chromadb.PersistentClient(path=str(self.folder), settings=settings)
+
+    def search_depth(self) -> int | None:
+        """The collection's HNSW search depth (None for an index that is not HNSW)."""
+        with _CLIENT_LOCK:
+            hnsw = (self.collection.configuration_json or {}).get("hnsw") or {}
+        depth = hnsw.get("ef_search")
+        return int(depth) if depth is not None else None
+
+    def deepen_search(self) -> None:
+        """Raise the search depth of a collection made before `EF_SEARCH` was set
+        (a writer's job: it changes the collection's configuration)."""
+        depth = self.search_depth()
+        if depth is not None and depth < EF_SEARCH:
+            with _CLIENT_LOCK:
+                self.collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+            logger.info("vector search depth raised from %d to %d", depth, EF_SEARCH)
 
     def built_with(self) -> dict[str, Any]:
         """The settings the collection was created with."""
