@@ -153,15 +153,16 @@ VALUE_REACH = 4
 """Words either side of a value within which it counts as the asked-for thing's value."""
 
 
-def value_names_focus(sentence: str, question: str, kind: str | None) -> bool:
+def value_names_focus(sentence: str, question: str, kind: str | None, focus: frozenset[str] | None = None) -> bool:
     """Whether a figure in `sentence` sits beside what the question counts or
     prices: "79" in "79 dwellings" for "how many dwellings", "£7,400" in "a
     precept of £7,400" for "what precept". A figure that counts something else
     ("three additional sites") is a number, but not the answer. False when the
-    question wants no figure or names no focus."""
+    question wants no figure or names no focus. `focus` is `focus_terms(question)`,
+    for a caller that already has it."""
     if kind not in (MONEY, NUMBER):
         return False
-    focus = set(content_terms(focus_words(question)))
+    focus = focus_terms(question) if focus is None else focus
     if not focus:
         return False
     pattern = _MONEY if kind == MONEY else _NUMBER
@@ -186,6 +187,11 @@ def topic_words(question: str) -> str:
     missing from nearly every answer ("How much was allocated …" against "the
     allocation of £2m")."""
     return _HOW_PHRASE.sub(" ", question)
+
+
+def focus_terms(question: str) -> frozenset[str]:
+    """The stemmed content terms of `focus_words`."""
+    return frozenset(content_terms(focus_words(question)))
 
 
 def focus_words(question: str) -> str:

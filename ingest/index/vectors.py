@@ -33,7 +33,7 @@ EF_SEARCH = 500
 """HNSW search depth. Chroma's default (100) is shallower than the deepest
 search the retriever makes (up to 150 results), and so shallow a search
 returned a different tail for the same query in another process (20k
-paragraphs, 200 queries of 150 results: 155 of 200 result lists differed),
+paragraphs, 300 queries of 150 results: 155-160 of the 300 lists differed),
 which made evaluations and refits of the answer models vary from run to run.
 At 500 every list was the same in every process, at no measurable query cost
 (docs/BENCHMARKS.md, "Vector search that gives the same results every run")."""

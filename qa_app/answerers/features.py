@@ -28,7 +28,7 @@ from qa_app.answer_types import (
     asks_mover,
     asks_reason,
     asks_vote,
-    focus_words,
+    focus_terms,
     has_type,
     names_the_role,
     person_names,
@@ -123,12 +123,13 @@ class QuestionView:
     decision: bool
     reason: bool
     councils: tuple[frozenset[str], ...]
+    focus: frozenset[str]
     counts_focus: bool
     """A "how many / how much" question that names what it counts or prices."""
 
     @classmethod
     def of(cls, question: str, idf: IdfFn | None) -> QuestionView:
-        focus = set(content_terms(focus_words(question)))
+        focus = focus_terms(question)
         terms = list(dict.fromkeys(content_terms(topic_words(question))))
         weights = {t: (idf(t) if idf else 1.0) * (FOCUS_WEIGHT if t in focus else 1.0) for t in terms}
         kind = question_type(question)
@@ -137,7 +138,7 @@ class QuestionView:
             literals=frozenset(_LITERAL.findall(question)), years=frozenset(_YEAR.findall(question)),
             terms=frozenset(terms), mover=asks_mover(question), vote=asks_vote(question),
             decision=asks_decision(question), reason=asks_reason(question), councils=tuple(council_places(question)),
-            counts_focus=kind in (MONEY, NUMBER) and bool(focus),
+            focus=focus, counts_focus=kind in (MONEY, NUMBER) and bool(focus),
         )
 
     def overlap(self, terms: set[str]) -> float:
@@ -232,7 +233,7 @@ def candidates(
             "item_coverage": item_coverage[r.paragraph.id],
             "asked_cue_missing": float((view.mover and not mover) or (view.vote and not vote)),
             "reason_q_cue": float(view.reason and reason_cue(text)),
-            "focus_value": float(view.counts_focus and value_names_focus(text, question, view.kind)),
+            "focus_value": float(view.counts_focus and value_names_focus(text, question, view.kind, view.focus)),
             "focus_asked": float(view.counts_focus),
         }
         matrix[i] = [values[name] for name in FEATURES]
