@@ -260,3 +260,18 @@ def test_qmsum_run_scores_gold_turns(shared_model: None, tmp_path: Path) -> None
     assert report.system["gold_recall@3"] is not None
     assert report.system["abstention"] is None
     assert report.curve and report.curve[0].threshold == 0.0
+
+
+def test_fresh_real_paper_questions_are_well_formed() -> None:
+    """The questions written after the fit load as the real-paper format, and
+    every accepted answer lies inside its quoted evidence (else the evaluation
+    could never count it right)."""
+    path = Path(__file__).resolve().parents[1] / "bench" / "data" / "realcorpus_fresh.jsonl"
+    questions = load_council(path).questions
+    assert len({q.id for q in questions}) == len(questions) == 25
+    answerable = [q for q in questions if q.answerable]
+    assert len(answerable) == 19
+    for q in answerable:
+        assert q.answers and len(q.evidence) == 1, q.id
+        assert all(m.normalise_answer(a) in m.normalise_answer(q.evidence[0]) for a in q.answers), q.id
+    assert all(not q.answers and not q.evidence for q in questions if not q.answerable)
