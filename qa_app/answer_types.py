@@ -84,10 +84,13 @@ _NOT_NAME_WORDS = frozenset(
     conservative liberal democrat green safeguarding partnership programme strategy review areas area scrutiny
     committee's council's overall cabinet's members' appendix paragraph annex section page hall centre center park
     church library motion motions carried lost failed approved adopted moved roll call consent public hearing
-    session meeting meetings vote votes voted ayes nays resolution receive file""".split()
+    session meeting meetings vote votes voted ayes nays resolution receive file trust trusts charity society
+    association club friends foundation fund reserve wildlife company ltd limited plc inc corporation project
+    summary status organisation organization amount applicant application""".split()
 )
 """Capitalised words that make a place, a body or a step of procedure, never a
-person: "Town Hall", "Motion Carried", "Roll Call", "Consent Agenda"."""
+person: "Town Hall", "Motion Carried", "Roll Call", "Consent Agenda", "Black
+Country Wildlife Trust", a form's "Project Summary"."""
 
 
 def question_type(question: str) -> str | None:
@@ -101,8 +104,8 @@ def question_type(question: str) -> str | None:
         return MONEY
     if re.search(r"\bhow many\b|\bwhat (?:number|percentage|proportion)\b|\bhow long\b|\bhow old\b", q):
         return NUMBER
-    if re.search(r"^\s*when\b|\bwhen (?:is|was|were|did|does|will|had)\b|\bwhat (?:year|date|month|day)\b"
-                 r"|\bwhich (?:year|date|month|day)\b|\bin what year\b", q):
+    if re.search(r"^\s*when\b|\bwhen (?:is|was|were|did|does|will|had)\b|\bwhat (?:year|date|month|day)s?\b"
+                 r"|\bwhich (?:year|date|month|day)s?\b|\bin what year\b", q):
         return DATE
     return None
 

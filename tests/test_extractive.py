@@ -304,3 +304,13 @@ def test_how_much_and_how_many_are_not_topic_words() -> None:
     answer = set(content_terms("Council welcomes the allocation of £2m to enable immediate changes."))
     assert view.rare_missing(answer) == 0.0 and view.overlap(answer) == 1.0
 
+
+
+def test_plural_date_questions_want_a_date_and_a_trust_is_not_a_person() -> None:
+    assert question_type("On what dates was the Art Trail to be held?") == DATE
+    assert question_type("Which years did the festival run?") == DATE
+    sentence = "To fund an Ecologist from Birmingham & Black Country Wildlife Trust to lead activities."
+    assert person_names(sentence, "Who is the ecologist?") == []
+    assert person_names("Organisation: Friends of the Park | Project Summary: new benches", "Who applied?") == []
+    assert person_names("Cllr Shewell, proposed by Cllr Hayward.", "Who was elected Chairman?") == [
+        "Cllr Shewell", "Cllr Hayward"]
