@@ -163,8 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--k", type=int, default=10, help="paragraphs retrieved per question")
     p.add_argument("--target-false-abstention", type=float, default=0.10)
-    p.add_argument("--squad-share", type=float, default=0.5,
-                   help="weight of SQuAD against the council questions in both fits (default 0.5, chosen by "
+    p.add_argument("--squad-share", type=float, default=0.75,
+                   help="weight of SQuAD against the council questions in both fits (default 0.75, chosen by "
                         "5-fold cross-validation over the council training questions)")
     p.add_argument("--work-dir", type=Path, default=Path("/tmp/answerer-train"), help="stores are built here")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="artefact to write")
