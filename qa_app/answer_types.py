@@ -93,6 +93,10 @@ person: "Town Hall", "Motion Carried", "Roll Call", "Consent Agenda", "Black
 Country Wildlife Trust", a form's "Project Summary"."""
 
 
+_KIND_PATTERN: dict[str, re.Pattern[str]] = {MONEY: _MONEY, NUMBER: _NUMBER, DATE: _DATE, VOTE: VOTE_LINE}
+"""What marks each kind of answer in a sentence (a person's name is found by `person_names`)."""
+
+
 def question_type(question: str) -> str | None:
     """The kind of answer `question` expects, or None when any sentence may do."""
     q = question.lower()
@@ -132,17 +136,11 @@ def has_type(sentence: str, kind: str | None, question: str = "") -> bool:
     if kind is None:
         return True
     sentence = _LIST_MARKER.sub("", sentence)
-    if kind == MONEY:
-        return bool(_MONEY.search(sentence))
-    if kind == NUMBER:
-        return bool(_NUMBER.search(sentence))
-    if kind == DATE:
-        return bool(_DATE.search(sentence))
     if kind == PERSON:
         return bool(person_names(sentence, question))
-    if kind == VOTE:
-        return bool(VOTE_LINE.search(sentence))
-    raise ValueError(f"unknown answer type {kind!r}")
+    if kind not in _KIND_PATTERN:
+        raise ValueError(f"unknown answer type {kind!r}")
+    return bool(_KIND_PATTERN[kind].search(sentence))
 
 
 _FOCUS = re.compile(
@@ -168,9 +166,8 @@ def value_names_focus(sentence: str, question: str, kind: str | None, focus: fro
     focus = focus_terms(question) if focus is None else focus
     if not focus:
         return False
-    pattern = _MONEY if kind == MONEY else _NUMBER
     words = list(re.finditer(r"\S+", sentence))
-    for value in pattern.finditer(sentence):
+    for value in _KIND_PATTERN[kind].finditer(sentence):
         at = next((i for i, w in enumerate(words) if w.end() > value.start()), None)
         if at is None:
             continue
