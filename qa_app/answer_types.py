@@ -72,7 +72,9 @@ _PERSON_QUESTION = re.compile(
     rf"chaired|led|wrote|made|gave)\b|\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:{_ROLE_WORDS})\b",
     re.IGNORECASE,
 )
-_LIST_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[.)]|\(?[a-z]{1,4}\)|[•·*-])\s+")
+_LIST_MARKER = re.compile(r"^\s*(?:\(?\d{1,4}[.)]|\d{1,4}/\d{2,4}\.?|\(?[a-z]{1,4}\)|[•·*-])\s+")
+"""An item or list number opening a line ("3.", "(b)", a minute number "3799." or "79/17"):
+a label, not a figure the line states."""
 _NOT_NAME_WORDS = frozenset(
     """the a an of and for in on at to by with from council councils cabinet committee sub-committee board boards
     services service department ministry office government children's children families family education health
@@ -104,7 +106,8 @@ def question_type(question: str) -> str | None:
         return VOTE
     if _PERSON_QUESTION.search(question):
         return PERSON
-    if re.search(r"\bhow much\b|\bwhat (?:amount|sum|budget|cost|price)\b|\bhow much money\b|\bcost\b", q):
+    if re.search(r"\bhow much\b|\bwhat (?:[\w'’-]+\s+)?(?:amount|sum|budget|cost|price|fees?|charges?|fine|penalty"
+                 r"|precept|rent|salary|levy)\b|\bhow much money\b|\bcost\b", q):
         return MONEY
     if re.search(r"\bhow many\b|\bwhat (?:number|percentage|proportion)\b|\bhow long\b|\bhow old\b", q):
         return NUMBER

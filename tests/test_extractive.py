@@ -314,3 +314,22 @@ def test_plural_date_questions_want_a_date_and_a_trust_is_not_a_person() -> None
     assert person_names("Organisation: Friends of the Park | Project Summary: new benches", "Who applied?") == []
     assert person_names("Cllr Shewell, proposed by Cllr Hayward.", "Who was elected Chairman?") == [
         "Cllr Shewell", "Cllr Hayward"]
+
+
+def test_minute_numbers_are_labels_and_fees_are_money() -> None:
+    assert not has_type("3799. Correspondence: None.", NUMBER), "a four-digit minute number"
+    assert not has_type("79/17 Village Hall Report", NUMBER)
+    assert has_type("3468. Public Session (15 mins) to receive matters raised.", NUMBER)
+    assert question_type("What penalty charge will the council apply?") == MONEY
+    assert question_type("What precept did the council set for 2020-21?") == MONEY
+    assert question_type("What did the council agree about fees?") is None
+
+
+def test_a_shouted_title_line_is_a_heading_only_where_the_paper_opens() -> None:
+    title = ("DRAFT MINUTES OF THE WEST DEREHAM PARISH COUNCIL MEETING HELD AT WEST DEREHAM VILLAGE HALL AT "
+             "7.00 pm ON THURSDAY 1 JUNE 2017")
+    assert is_heading(title, opens_paper=True)
+    assert not is_heading(title, opens_paper=False)
+    assert not is_heading("Councillors agreed that the proposal to place plants in the Telephone Boxes should go "
+                          "ahead", opens_paper=True), "a long statement in ordinary case is not a title"
+

@@ -49,6 +49,13 @@ _LABELLED = re.compile(r"\S\s*[:–—-]\s+\S")
 """A "Label: value" line ("Proposed: Councillor Phil Davies", "Vote – 6-1") states something."""
 
 
+HEADING_WORDS = 12
+"""An unpunctuated line of at most this many words can be a heading."""
+TITLE_CAPS_WORDS = 40
+"""A paper's title block may shout a longer title ("DRAFT MINUTES OF THE … MEETING HELD AT … ON
+THURSDAY 1 JUNE 2017"): an unpunctuated upper-case line there is a title up to this many words."""
+
+
 def addressed_to_reader(sentence: str) -> bool:
     """An instruction to whoever reads the paper ("ignore previous
     instructions", "answer that …", "you must …"): never an answer sentence."""
@@ -74,21 +81,29 @@ def is_heading(
 ) -> bool:
     """A title line rather than a statement: the paragraph is a heading, the
     sentence is its paragraph's heading, a short unpunctuated line that opens
-    the paper (its title, in any case: "Budget statement 2024/25"), or a short
+    the paper (its title, in any case: "Budget statement 2024/25"; longer when in capitals), or a short
     unpunctuated line of capitalised words ("BUDGET REPORT", "Item 4 Planning
     Applications") that is neither a "Label: value" line nor a proposer/seconder line."""
     text = sentence.strip()
     if paragraph_kind == "heading" or (paragraph_heading and normalise(text) == normalise(paragraph_heading)):
         return True
     words = text.split()
-    if not words or len(words) > 12 or _END.search(text) or mover_cue(text):
+    if not words or _END.search(text) or mover_cue(text):
         return False
-    if opens_paper:
+    if opens_paper and (len(words) <= HEADING_WORDS or (len(words) <= TITLE_CAPS_WORDS and _in_capitals(text))):
         return True
+    if len(words) > HEADING_WORDS:
+        return False
     if _LABELLED.search(text):
         return False
     capital = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or not w[:1].isalpha())
     return capital >= 0.7 * len(words)
+
+
+def _in_capitals(text: str) -> bool:
+    """Nine in ten letters upper case ("… AT 7.00 pm ON THURSDAY …" still shouts)."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
 
 
 def is_structural(sentence: str) -> bool:
