@@ -5,9 +5,11 @@ stemmed words, so a word that matches in one place matches in the others."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from itertools import islice
 
-__all__ = ["STOPWORDS", "TERMS_VERSION", "content_terms", "stem", "tokens"]
+__all__ = ["STOPWORDS", "TERMS_VERSION", "content_terms", "few_content_terms", "stem", "tokens"]
 
 TERMS_VERSION = 2
 """Saved with the lexical index: an index made by another version is rebuilt."""
@@ -38,7 +40,11 @@ _WORD = re.compile(r"[A-Za-z0-9£$€%]+(?:['’.][A-Za-z0-9]+)*")
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (money, percentages and decimals stay whole)."""
-    return [m.group().lower().replace("’", "'").rstrip(".") for m in _WORD.finditer(text)]
+    return [_token(m) for m in _WORD.finditer(text)]
+
+
+def _token(match: re.Match[str]) -> str:
+    return match.group().lower().replace("’", "'").rstrip(".")
 
 
 @lru_cache(maxsize=1)
@@ -56,4 +62,17 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed tokens without stopwords, in order (duplicates kept)."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS and t.strip("'")]
+    return [stem(t) for t in _content_tokens(text)]
+
+
+def few_content_terms(text: str, limit: int) -> bool:
+    """`len(content_terms(text)) <= limit`, reading only as far as it must:
+    retrieval asks it of every candidate paragraph, and most are long."""
+    return next(islice(_content_tokens(text), limit, None), None) is None
+
+
+def _content_tokens(text: str) -> Iterator[str]:
+    for m in _WORD.finditer(text):
+        token = _token(m)
+        if token not in STOPWORDS and token.strip("'"):
+            yield token

@@ -179,7 +179,7 @@ class QAEngine:
         self, resolved: str, filters: Filters | None, k: int, timings: dict[str, float]
     ) -> list[RetrievedParagraph] | None:
         """Retrieved paragraphs, or None when the library is empty."""
-        if self.store.paragraph_count() == 0:
+        if self.store.is_empty():
             return None
         t0 = time.perf_counter()
         retrieved = self.retriever.retrieve(resolved, k=k, filters=filters)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ingest.errors import ConfigError
-from ingest.terms import content_terms
+from ingest.terms import few_content_terms
 from ingest.types import Paragraph
 from qa_app.answer_types import has_type, question_type
 
@@ -173,7 +173,8 @@ _ASKS_ABOUT_ATTENDANCE = re.compile(r"\b(?:present|attend\w*|apologi\w*|absent|s
 def is_structural(text: str) -> bool:
     """Attendance lists, apologies, signature lines and page furniture: the
     frame of a paper, never the answer to a question about its content."""
-    return bool(_STRUCTURAL.match(text)) or len(content_terms(text)) <= 1
+    return bool(_STRUCTURAL.match(text)) or few_content_terms(text, 1)
+
 
 
 @dataclass(frozen=True)

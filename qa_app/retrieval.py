@@ -97,8 +97,8 @@ class HybridRetriever:
             windows = self._windows(candidates)
             by_dense, by_lexical = window_rankings(windows, dict(dense_wide), dict(lexical_wide))
             rankings += [(by_dense, self.fusion.window_dense_weight), (by_lexical, self.fusion.window_lexical_weight)]
-        inside = self._inside_named_papers(question, filters)
-        if inside is not None and self.fusion.field_weight:
+        inside = self._inside_named_papers(question, filters) if self.fusion.field_weight else None
+        if inside is not None:
             half = self.fusion.field_weight / 2
             rankings.append(([p for p, _ in self.store.query_dense(vector, n, inside)], half))
             rankings.append(([p for p, _ in self.store.query_lexical(question, n, inside)], half))

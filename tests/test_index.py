@@ -99,6 +99,16 @@ def test_check_names_orphaned_and_missing_vectors(store: PaperStore, fake_embedd
     assert all("python -m ingest --repair" in line for line in integrity.problems())
 
 
+def test_emptiness_is_known_without_counting(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
+    assert store.is_empty() and store.query_dense(fake_embedder.embed_query("budget"), 5) == []
+    write(store, fake_embedder, paper("a", "The budget was set."))
+    assert not store.is_empty() and store.catalogue.any_rows("chunks")
+    store.delete_paper("a")
+    assert store.is_empty()
+    with pytest.raises(ValueError, match="no such table"):
+        store.catalogue.any_rows("settings")
+
+
 def test_reset_empties_every_part(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
     write(store, fake_embedder, paper("a", "Benches were approved."))
     before = store.generation()

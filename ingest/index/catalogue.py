@@ -105,9 +105,12 @@ class Catalogue:
             return self._db.execute(sql, args)
 
     def count(self, table: str) -> int:
-        if table not in ("documents", "paragraphs", "chunks"):
-            raise ValueError(f"no such table: {table}")
-        return int(self._query(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        return int(self._query(f"SELECT COUNT(*) FROM {_table(table)}").fetchone()[0])
+
+    def any_rows(self, table: str) -> bool:
+        """Whether `table` has a row: what a query needs to know, at a constant
+        cost where COUNT(*) reads every row of a large library."""
+        return bool(self._query(f"SELECT EXISTS(SELECT 1 FROM {_table(table)})").fetchone()[0])
 
     def last_ingested(self) -> float | None:
         row = self._query("SELECT MAX(ingested_at) FROM documents").fetchone()
@@ -279,3 +282,10 @@ def _paragraph(row: Sequence[Any]) -> Paragraph:
         id=row[0], doc_id=row[1], number=row[2], text=row[3], start=row[4], end=row[5],
         kind=row[6], heading=row[7], page=row[8], item=row[9],
     )
+
+
+def _table(name: str) -> str:
+    """`name` if it is one of the catalogue's counted tables (it is put into SQL)."""
+    if name not in ("documents", "paragraphs", "chunks"):
+        raise ValueError(f"no such table: {name}")
+    return name

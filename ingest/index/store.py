@@ -107,6 +107,10 @@ class PaperStore(AccessLevels):
     def chunk_count(self) -> int:
         return self.catalogue.count("chunks")
 
+    def is_empty(self) -> bool:
+        """No paragraph yet (constant time, unlike the counts)."""
+        return not self.catalogue.any_rows("paragraphs")
+
     def last_ingested(self) -> float | None:
         return self.catalogue.last_ingested()
 
@@ -128,7 +132,7 @@ class PaperStore(AccessLevels):
     def query_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Paragraph ids ranked by cosine similarity of their best chunk, with
         filters applied inside Chroma. Chunks the catalogue does not list are ignored."""
-        if self.chunk_count() == 0:
+        if not self.catalogue.any_rows("chunks"):
             return []
         self._refresh_vectors()
         hits = list(self.vectors.query(vector, k, filters))
