@@ -262,15 +262,17 @@ def test_qmsum_run_scores_gold_turns(shared_model: None, tmp_path: Path) -> None
     assert report.curve and report.curve[0].threshold == 0.0
 
 
-def test_fresh_real_paper_questions_are_well_formed() -> None:
+@pytest.mark.parametrize(("name", "total", "answerable_count"),
+                         [("realcorpus_fresh.jsonl", 25, 19), ("realcorpus_fresh2.jsonl", 30, 20)])
+def test_fresh_real_paper_questions_are_well_formed(name: str, total: int, answerable_count: int) -> None:
     """The questions written after the fit load as the real-paper format, and
     every accepted answer lies inside its quoted evidence (else the evaluation
     could never count it right)."""
-    path = Path(__file__).resolve().parents[1] / "bench" / "data" / "realcorpus_fresh.jsonl"
+    path = Path(__file__).resolve().parents[1] / "bench" / "data" / name
     questions = load_council(path).questions
-    assert len({q.id for q in questions}) == len(questions) == 25
+    assert len({q.id for q in questions}) == len(questions) == total
     answerable = [q for q in questions if q.answerable]
-    assert len(answerable) == 19
+    assert len(answerable) == answerable_count
     for q in answerable:
         assert q.answers and len(q.evidence) == 1, q.id
         assert all(m.normalise_answer(a) in m.normalise_answer(q.evidence[0]) for a in q.answers), q.id
