@@ -68,7 +68,8 @@ _ROLE_WORDS = (
     "|member|councillor|commissioner|president|manager|inspector|clerk|speaker|founder|author|king|queen|ruler"
 )
 _PERSON_QUESTION = re.compile(
-    rf"^\s*(?:who|whom)\b|\bwho(?:se)?\s+(?:is|was|were|are|did|does|had|has|will|would|proposed|seconded|said|"
+    rf"^\s*(?:who|whom)\b|\b(?:to|by|from|with|for) whom\b|"
+    rf"\bwho(?:se)?\s+(?:is|was|were|are|did|does|had|has|will|would|proposed|seconded|said|"
     rf"chaired|led|wrote|made|gave)\b|\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:{_ROLE_WORDS})\b",
     re.IGNORECASE,
 )
@@ -95,6 +96,14 @@ person: "Town Hall", "Motion Carried", "Roll Call", "Consent Agenda", "Black
 Country Wildlife Trust", a form's "Project Summary"."""
 
 
+_DATE_OR_TIME = re.compile(
+    rf"\b(?:19|20)\d\d(?:\s*[-–/]\s*\d{{2,4}})?\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTH_PATTERN})\b|\b(?:{MONTH_PATTERN})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    r"|\b\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2}:\d{2}\b",
+    re.IGNORECASE,
+)
+"""Years, dates and clock times: figures that say when, never how many."""
+
 _KIND_PATTERN: dict[str, re.Pattern[str]] = {MONEY: _MONEY, NUMBER: _NUMBER, DATE: _DATE, VOTE: VOTE_LINE}
 """What marks each kind of answer in a sentence (a person's name is found by `person_names`)."""
 
@@ -106,10 +115,11 @@ def question_type(question: str) -> str | None:
         return VOTE
     if _PERSON_QUESTION.search(question):
         return PERSON
-    if re.search(r"\bhow much\b|\bwhat (?:[\w'’-]+\s+)?(?:amount|sum|budget|cost|price|fees?|charges?|fine|penalty"
+    if re.search(r"\bhow much\b|\bwhat (?:[\w'’-]+\s+){0,3}?(?:amount|sum|budget|cost|price|fees?|charges?|fine|penalty"
                  r"|precept|rent|salary|levy)\b|\bhow much money\b|\bcost\b", q):
         return MONEY
-    if re.search(r"\bhow many\b|\bwhat (?:number|percentage|proportion)\b|\bhow long\b|\bhow old\b", q):
+    if re.search(r"\bhow many\b|\bwhat (?:[\w'’-]+\s+){0,3}?(?:number|percentage|proportion|capacity|population"
+                 r"|turnout)\b|\bhow long\b|\bhow old\b", q):
         return NUMBER
     if re.search(r"^\s*when\b|\bwhen (?:is|was|were|did|does|will|had)\b|\bwhat (?:year|date|month|day)s?\b"
                  r"|\bwhich (?:year|date|month|day)s?\b|\bin what year\b", q):
@@ -143,6 +153,8 @@ def has_type(sentence: str, kind: str | None, question: str = "") -> bool:
         return bool(person_names(sentence, question))
     if kind not in _KIND_PATTERN:
         raise ValueError(f"unknown answer type {kind!r}")
+    if kind == NUMBER:
+        sentence = _DATE_OR_TIME.sub(" ", sentence)
     return bool(_KIND_PATTERN[kind].search(sentence))
 
 

@@ -333,3 +333,17 @@ def test_a_shouted_title_line_is_a_heading_only_where_the_paper_opens() -> None:
     assert not is_heading("Councillors agreed that the proposal to place plants in the Telephone Boxes should go "
                           "ahead", opens_paper=True), "a long statement in ordinary case is not a title"
 
+
+def test_years_dates_and_times_are_not_counts() -> None:
+    assert not has_type("Cllr Crisp was elected following a majority vote for the year 2016-2017.", NUMBER)
+    assert not has_type("The meeting on 3rd March at 7pm.", NUMBER)
+    assert has_type("There are currently 72 members.", NUMBER)
+    assert has_type("twelve members attended on May 4", NUMBER)
+    assert has_type("in 2019", DATE), "still a date for a when question"
+    assert question_type("What was the maximum capacity of the venue?") == NUMBER
+    assert question_type("To whom did the council award the work?") == PERSON
+
+
+def test_a_lead_in_line_is_never_an_answer() -> None:
+    assert is_heading("Nays:") and is_heading("It was resolved as follows:")
+    assert not is_heading("Proposed: Councillor Phil Davies")

@@ -83,10 +83,13 @@ def is_heading(
     sentence is its paragraph's heading, a short unpunctuated line that opens
     the paper (its title, in any case: "Budget statement 2024/25"; longer when in capitals), or a short
     unpunctuated line of capitalised words ("BUDGET REPORT", "Item 4 Planning
-    Applications") that is neither a "Label: value" line nor a proposer/seconder line."""
+    Applications") that is neither a "Label: value" line nor a proposer/seconder line.
+    A line ending in a colon introduces what follows and counts as one too."""
     text = sentence.strip()
     if paragraph_kind == "heading" or (paragraph_heading and normalise(text) == normalise(paragraph_heading)):
         return True
+    if text.endswith(":"):
+        return True  # a lead-in ("Nays:", "It was resolved:") says nothing until what follows it
     words = text.split()
     if not words or _END.search(text) or mover_cue(text):
         return False
