@@ -49,8 +49,9 @@ _MONEY = re.compile(
     r"|\b(?:million|billion|thousand) (?:pounds|dollars|euros)\b",
     re.IGNORECASE,
 )
+_NUMERIC_DATE = r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"
 _DATE = re.compile(
-    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{MONTH_PATTERN})\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+    rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:{MONTH_PATTERN})\b|{_NUMERIC_DATE}"
     r"|\b(?:century|decade|year|month|week|spring|summer|autumn|winter|today|yesterday|tomorrow)\b",
     re.IGNORECASE,
 )
@@ -97,7 +98,7 @@ Country Wildlife Trust", a form's "Project Summary"."""
 
 
 _DATE_OR_TIME = re.compile(
-    rf"\b(?:19|20)\d\d(?:\s*[-–/]\s*\d{{2,4}})?\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+    rf"\b(?:19|20)\d\d(?:\s*[-–/]\s*\d{{2,4}})?\b|{_NUMERIC_DATE}"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTH_PATTERN})\b|\b(?:{MONTH_PATTERN})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     r"|\b\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2}:\d{2}\b",
     re.IGNORECASE,
@@ -108,6 +109,20 @@ _KIND_PATTERN: dict[str, re.Pattern[str]] = {MONEY: _MONEY, NUMBER: _NUMBER, DAT
 """What marks each kind of answer in a sentence (a person's name is found by `person_names`)."""
 
 
+def _what(nouns: str) -> str:
+    """"what" and up to three words before one of `nouns` ("what total annual precept")."""
+    return rf"\bwhat (?:[\w'’-]+\s+){{0,3}}?(?:{nouns})\b"
+
+
+_ASKS_MONEY = re.compile(
+    rf"\bhow much\b|{_what('amount|sum|budget|cost|price|fees?|charges?|fine|penalty|precept|rent|salary|levy')}"
+    r"|\bcost\b"
+)
+_ASKS_NUMBER = re.compile(
+    rf"\bhow many\b|{_what('number|percentage|proportion|capacity|population|turnout')}|\bhow long\b|\bhow old\b"
+)
+
+
 def question_type(question: str) -> str | None:
     """The kind of answer `question` expects, or None when any sentence may do."""
     q = question.lower()
@@ -115,11 +130,9 @@ def question_type(question: str) -> str | None:
         return VOTE
     if _PERSON_QUESTION.search(question):
         return PERSON
-    if re.search(r"\bhow much\b|\bwhat (?:[\w'’-]+\s+){0,3}?(?:amount|sum|budget|cost|price|fees?|charges?|fine|penalty"
-                 r"|precept|rent|salary|levy)\b|\bhow much money\b|\bcost\b", q):
+    if _ASKS_MONEY.search(q):
         return MONEY
-    if re.search(r"\bhow many\b|\bwhat (?:[\w'’-]+\s+){0,3}?(?:number|percentage|proportion|capacity|population"
-                 r"|turnout)\b|\bhow long\b|\bhow old\b", q):
+    if _ASKS_NUMBER.search(q):
         return NUMBER
     if re.search(r"^\s*when\b|\bwhen (?:is|was|were|did|does|will|had)\b|\bwhat (?:year|date|month|day)s?\b"
                  r"|\bwhich (?:year|date|month|day)s?\b|\bin what year\b", q):
