@@ -1,9 +1,12 @@
 """Warm latency of retrieval + extractive answering through `QAEngine.ask`.
 
     python bench/eval_qa_latency.py --store .index --questions tests/fixtures/council_dev.jsonl [--repeats 5]
+        [--window-chars 2000,3000]
 
 Loads the model and indexes once, asks every question once to warm up, then
 times `repeats` rounds and prints p50/p95 of the total and of each stage.
+With several `--window-chars`, each round asks every question under each
+window size in turn, so the sizes are compared in one run.
 Numbers only; nothing is asserted.
 """
 
@@ -21,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ingest.config import load_settings  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.metrics import percentile  # noqa: E402
+from qa_app.fusion import FusionConfig  # noqa: E402
+from qa_app.retrieval import HybridRetriever  # noqa: E402
 
 
 def main() -> int:
@@ -28,22 +33,32 @@ def main() -> int:
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--window-chars", default=None, help="comma-separated window sizes to compare")
     args = parser.parse_args()
     questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     engine = QAEngine(load_settings(args.store))
     t0 = time.perf_counter()
     engine.warm_up()
     print(f"warm-up (model + BM25): {(time.perf_counter() - t0) * 1000:.0f} ms")
-    for q in questions:
-        engine.ask(q)
-    stages: dict[str, list[float]] = {}
-    for _ in range(args.repeats):
+    sizes = [int(size) for size in args.window_chars.split(",")] if args.window_chars else [None]
+    retrievers = {size: engine.retriever if size is None
+                  else HybridRetriever(engine.store, engine.embedder, fusion=FusionConfig(window_chars=size))
+                  for size in sizes}
+    for size in sizes:
+        engine.retriever = retrievers[size]
         for q in questions:
-            answer = engine.ask(q)
-            for stage, ms in answer.timings_ms.items():
-                stages.setdefault(stage, []).append(ms)
-    for stage, values in stages.items():
-        print(f"{stage:<10} p50 {percentile(values, 50):7.1f} ms   p95 {percentile(values, 95):7.1f} ms   "
+            engine.ask(q)
+    stages: dict[tuple[int | None, str], list[float]] = {}
+    for _ in range(args.repeats):
+        for size in sizes:
+            engine.retriever = retrievers[size]
+            for q in questions:
+                answer = engine.ask(q)
+                for stage, ms in answer.timings_ms.items():
+                    stages.setdefault((size, stage), []).append(ms)
+    for (size, stage), values in stages.items():
+        label = stage if size is None else f"{stage} (window {size})"
+        print(f"{label:<24} p50 {percentile(values, 50):7.1f} ms   p95 {percentile(values, 95):7.1f} ms   "
               f"mean {statistics.fmean(values):7.1f} ms   n={len(values)}")
     return 0
 

@@ -119,20 +119,25 @@ def written_recall(retriever: HybridRetriever, rows: list[dict[str, str]]) -> fl
     return sum(1 for r in ranks if r is not None and r <= 5) / max(len(rows), 1)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_tuning_sets(parser: argparse.ArgumentParser) -> None:
+    """The sets both window tuners read: council dev, the real-paper halves, QMSum val and SQuAD 2.0 dev."""
     parser.add_argument("--council-questions", type=Path, required=True)
     parser.add_argument("--council-store", type=Path, required=True)
     parser.add_argument("--realcorpus-questions", type=Path, required=True)
     parser.add_argument("--realcorpus-store", type=Path, required=True)
     parser.add_argument("--split", type=Path, required=True)
-    parser.add_argument("--qmsum", type=Path, required=True)
+    parser.add_argument("--qmsum", type=Path, required=True, help="QMSum committee val.jsonl")
     parser.add_argument("--qmsum-work", type=Path, required=True)
+    parser.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 dev-v2.0.json")
+    parser.add_argument("--squad-work", type=Path, required=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_tuning_sets(parser)
     parser.add_argument("--written-work", type=Path, required=True, help="work dir of bench/written_answers.py")
     parser.add_argument("--baseline-written", type=float, required=True,
                         help="the baseline's recall@5 on the written answers (written_answers.py)")
-    parser.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 dev-v2.0.json")
-    parser.add_argument("--squad-work", type=Path, required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = load_settings(args.council_store)

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     max_parse_seconds: float = Field(120.0, description="Reading one paper may take at most this long.")
     llm: str | None = Field(None, description="ollama:<model>, openai:<model> or llamacpp:<file.gguf>.")
     llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
+    llm_context_chars: int = Field(
+        8000, gt=0,
+        description="Characters of the papers the LLM reads: the results with their windows, best first. 8,000 is "
+                    "about 2,000 tokens, what the LangChain-tutorial baseline's ten chunks hold; a small local model "
+                    "answers sooner with less.",
+    )
     abstain_threshold: float | None = Field(None, description="Override the calibrated abstention threshold.")
     officer_password: str | None = Field(None, description="If set, the officer page asks for it.")
     chat_password: str | None = Field(None, description="If set, the chat page asks for it.")

@@ -83,7 +83,8 @@ class QAEngine:
             return self.extractive
         from qa_app.answerers.llm import LLMAnswerer
 
-        return LLMAnswerer(self.settings.llm, base_url=self.settings.llm_base_url, fallback=self.extractive)
+        return LLMAnswerer(self.settings.llm, base_url=self.settings.llm_base_url, fallback=self.extractive,
+                           context_chars=self.settings.llm_context_chars)
 
     @property
     def mode(self) -> str:

@@ -55,9 +55,12 @@ class FusionConfig:
     longer repeated into every paragraph's keyword text."""
     structural_penalty: float = 0.3
     candidates: int = 50
-    window_chars: int = 2000
+    window_chars: int = 3000
     """Each result is returned with its neighbours, about this many characters
-    of them (`qa_app/windows.py`); 0 returns paragraphs alone."""
+    of them (`qa_app/windows.py`), which the language model reads with it; 0
+    returns paragraphs alone. Chosen by what is read within the model's budget
+    (bench/tune_reading.py, docs/BENCHMARKS.md "What the language model reads"):
+    the most QMSum gold turns on its tuning half, guards kept."""
     window_dense_weight: float = 0.0
     window_lexical_weight: float = 0.0
     """Weights of the window rankings in the fusion (a candidate scored with its

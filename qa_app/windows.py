@@ -8,7 +8,9 @@ window's dense score (the length-weighted mean of its paragraphs' similarities)
 and its BM25 score (the sum over its paragraphs). Fused with the paragraph
 rankings, they favour a paragraph whose neighbourhood is on the question too.
 The result is still the paragraph (citations stay paragraph-exact); the window
-is the context shown with it.
+is the context read with it: `reading_order` is what a reader of the results
+(the language model's prompt, the evaluation's equal-character budget) reads,
+and in what order.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ingest.types import Paragraph
+from qa_app.types import RetrievedParagraph
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,34 @@ def window_rankings(
     by_dense = sorted(dense_score, key=lambda pid: (-dense_score[pid], pid))
     by_lexical = sorted(lexical_score, key=lambda pid: (-lexical_score[pid], pid))
     return by_dense, by_lexical
+
+
+def reading_order(retrieved: Sequence[RetrievedParagraph]) -> list[tuple[int, Paragraph]]:
+    """The paragraphs a reader of `retrieved` reads, in order, each with the
+    index of the result that brought it: a result's own paragraph, then its
+    window's paragraphs nearest first; a paragraph an earlier result already
+    brought is not read again. A result without a window brings itself alone."""
+    seen: set[str] = set()
+    order: list[tuple[int, Paragraph]] = []
+    for n, r in enumerate(retrieved):
+        window = r.window or (r.paragraph,)
+        at = next((i for i, p in enumerate(window) if p.id == r.paragraph.id), 0)
+        for i in sorted(range(len(window)), key=lambda i: abs(i - at)):
+            if window[i].id not in seen:
+                seen.add(window[i].id)
+                order.append((n, window[i]))
+    return order
+
+
+def read_within(retrieved: Sequence[RetrievedParagraph], budget: int) -> list[tuple[int, Paragraph]]:
+    """The leading part of `reading_order` within `budget` characters; the
+    paragraph that crosses the budget is still read (as a chunk overlapping a
+    paragraph shows it), none after it."""
+    kept: list[tuple[int, Paragraph]] = []
+    used = 0
+    for n, paragraph in reading_order(retrieved):
+        if used >= budget:
+            break
+        kept.append((n, paragraph))
+        used += len(paragraph.text)
+    return kept

@@ -8,25 +8,31 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from factories import retrieved as retrieved_paragraph
 from factories import retrieved_from, retrieved_paragraphs
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
+from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.index import PaperStore
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
 from qa_app.answerers.llm import (
     ANSWER_PROMPT,
+    CONTEXT_CHARS,
     DECLINED_NOTICE,
     FAILED_NOTICE,
     UNVERIFIED_NOTICE,
     LLMAnswerer,
     format_context,
+    reading_context,
 )
 from qa_app.answerers.verify import CitationVerifier, split_answer
+from qa_app.engine import QAEngine
 from qa_app.llm_models import LLMDependencyError, make_chat_model, packaged_smollm2_path, parse_spec
 from qa_app.types import Answer, RetrievedParagraph, Turn
 
@@ -77,6 +83,30 @@ def test_supported_sentences_kept_unsupported_dropped_with_notice() -> None:
     assert (answer.abstained, answer.mode, answer.retrieved) == (False, "llm:generic-fake-chat-model", ret)
     assert set(answer.timings_ms) == {"generate", "first_token", "verify"}
     assert_quotes_verbatim(answer)
+
+
+def test_model_reads_each_result_with_its_window_and_may_cite_a_neighbour() -> None:
+    """Small-to-big: the proposer line was not retrieved, but it is in the
+    motion paragraph's window, so the model reads it as a source of its own, and
+    a claim citing it is verified against it and names its paper."""
+    motion = retrieved(RECOMMENDATIONS, ALLOCATION, PROPOSER)
+    paragraphs = tuple(r.paragraph for r in motion)
+    hit = replace(motion[1], window=paragraphs)
+    sources = reading_context([hit])
+    assert [s.paragraph.number for s in sources] == [1, 2, 3]  # paper order
+    assert {(s.title, s.path) for s in sources} == {(hit.title, hit.path)}
+    draft = "Council allocated £2m [2]. The motion was proposed by Councillor Phil Davies [3]."
+    answer = LLMAnswerer(fake(draft), fallback=ExtractiveAnswerer()).answer("Who proposed the £2m?", [hit])
+    assert [(c.n, c.source.paragraph.text) for c in answer.citations] == [(1, ALLOCATION), (2, PROPOSER)]
+    assert answer.retrieved == [hit]
+    assert_quotes_verbatim(answer)
+
+
+def test_model_reads_within_the_character_budget() -> None:
+    long = retrieved(*(f"Paragraph {n} " + "word " * 400 for n in range(1, 11)))
+    sources = reading_context(long, budget=5000)
+    assert [s.paragraph.number for s in sources] == [1, 2, 3]  # 2,010 characters each: the third crosses 5,000
+    assert len(reading_context(long)) < len(long)
 
 
 def test_nothing_verified_falls_back_to_extractive_with_notice() -> None:
@@ -139,8 +169,8 @@ def test_no_paragraphs_means_no_model_call() -> None:
 def test_prompt_numbers_paragraphs_and_asks_for_citations_and_abstention() -> None:
     ret = retrieved(ALLOCATION, RECOMMENDATIONS, PROPOSER)
     context = format_context(ret)
-    assert context.startswith(f"[1] ({MOTION_TITLE}, 2016-10-17) 6. Council also welcomes")
-    assert f"\n\n[3] ({MOTION_TITLE}, 2016-10-17) {PROPOSER}" in context
+    assert context.startswith(f"({MOTION_TITLE}, 2016-10-17)\n[1] 6. Council also welcomes")
+    assert context.endswith(f"\n[3] {PROPOSER}") and context.count(MOTION_TITLE) == 1  # one paper, one title
     messages = ANSWER_PROMPT.format_messages(context=context, question="Who proposed it?")
     assert "square brackets" in messages[0].text and "do not answer" in messages[0].text
     assert messages[1].text.endswith("Question: Who proposed it?")
@@ -265,3 +295,19 @@ def test_smollm2_answers_pass_verification_or_fall_back(
         kept = CitationVerifier().verify(draft, motion_paragraphs).citations
         assert not kept
         assert final.notice or final.abstained
+
+
+def test_prompt_names_each_paper_once_per_run_of_its_paragraphs() -> None:
+    other = retrieved_paragraph("Budget paragraph.", doc="budget.txt", title="Budget report")
+    context = format_context([*retrieved(ALLOCATION, PROPOSER), other])
+    assert context.count(MOTION_TITLE) == 1 and context.count("Budget report") == 1
+    assert context.endswith("\n\n(Budget report, 2016-10-17)\n[3] Budget paragraph.")
+
+
+def test_context_budget_comes_from_settings(seed_store: PaperStore, embedder: MiniLMEmbedder,
+                                            settings: Settings) -> None:
+    local = settings.model_copy(update={"llm": "openai:any-model", "llm_base_url": "http://127.0.0.1:9/v1",
+                                        "llm_context_chars": 2500})
+    answerer = QAEngine(local, embedder=embedder, store=seed_store).answerer
+    assert isinstance(answerer, LLMAnswerer) and answerer.context_chars == 2500
+    assert Settings(_env_file=None).llm_context_chars == CONTEXT_CHARS == 8000  # type: ignore[call-arg]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ingest.embed import MiniLMEmbedder
@@ -10,7 +12,8 @@ from ingest.index import PaperStore
 from ingest.types import Paragraph
 from qa_app.fusion import FusionConfig
 from qa_app.retrieval import HybridRetriever
-from qa_app.windows import window_bounds, window_rankings, windows_of
+from qa_app.types import RetrievedParagraph
+from qa_app.windows import read_within, reading_order, window_bounds, window_rankings, windows_of
 
 
 def _paper(doc: str, *texts: str) -> list[Paragraph]:
@@ -48,6 +51,32 @@ def test_a_paragraph_among_relevant_neighbours_outranks_a_lone_one() -> None:
     by_dense, by_lexical = window_rankings(windows, dense, lexical)
     assert by_dense == ["run#2", "lone#2"]
     assert by_lexical == ["run#2", "lone#2"]
+
+
+def _result(paper: list[Paragraph], at: int, lo: int, hi: int) -> RetrievedParagraph:
+    """Paragraph `at` (1-based) of `paper`, returned with paragraphs lo..hi as its window."""
+    return RetrievedParagraph(paragraph=paper[at - 1], title="t", doc_type="minutes", date=None, path="p",
+                              score=1.0, window=tuple(paper[lo - 1:hi]))
+
+
+def test_reading_order_reads_each_window_nearest_first_and_nothing_twice() -> None:
+    a = _paper("a", *(f"a{n} " * 10 for n in range(1, 8)))
+    b = _paper("b", "b1", "b2")
+    results = [_result(a, 3, 1, 5), _result(a, 5, 4, 7), _result(b, 2, 1, 2)]
+    order = [(n, p.id) for n, p in reading_order(results)]
+    assert order == [(0, "a#3"), (0, "a#2"), (0, "a#4"), (0, "a#1"), (0, "a#5"),
+                     (1, "a#6"), (1, "a#7"), (2, "b#2"), (2, "b#1")]
+    plain = [replace(r, window=()) for r in results]
+    assert [p.id for _, p in reading_order(plain)] == ["a#3", "a#5", "b#2"]
+
+
+def test_read_within_stops_after_the_paragraph_that_crosses_the_budget() -> None:
+    a = _paper("a", *("x" * 100 for _ in range(9)))
+    results = [_result(a, 5, 1, 9)]
+    assert [p.id for _, p in read_within(results, 250)] == ["a#5", "a#4", "a#6"]
+    assert [p.id for _, p in read_within(results, 300)] == ["a#5", "a#4", "a#6"]
+    assert len(read_within(results, 10_000)) == 9
+    assert read_within(results, 0) == []
 
 
 def test_window_settings_are_validated() -> None:

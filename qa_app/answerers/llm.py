@@ -2,6 +2,11 @@
 answer from the retrieved paragraphs, and only what the cited paragraphs verify
 reaches the reader.
 
+The model reads each retrieved paragraph with its window of neighbours
+(small-to-big: a speaker's turn with the turns around it, a motion with its
+proposer line), within a budget of characters; every paragraph it reads is a
+numbered source it can cite, and is verified as such.
+
 The model is never trusted: every sentence goes through `CitationVerifier`.
 When nothing survives (or the model declines, or fails), the extractive
 `fallback` answers instead, and the `notice` says why.
@@ -17,17 +22,24 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.prompts import ChatPromptTemplate
 
+from ingest.config import Settings
 from qa_app.abstention import ABSTAIN_MESSAGE
 from qa_app.answerers.verify import CitationVerifier, VerifiedAnswer, is_abstention
 from qa_app.llm_models import make_chat_model
 from qa_app.types import Answer, Answerer, RetrievedParagraph, Turn
+from qa_app.windows import read_within
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from ingest.types import Paragraph
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["ANSWER_PROMPT", "CONDENSE_PROMPT", "LLMAnswerer", "UNVERIFIED_NOTICE", "format_context"]
+__all__ = [
+    "ANSWER_PROMPT", "CONDENSE_PROMPT", "CONTEXT_CHARS", "LLMAnswerer", "UNVERIFIED_NOTICE", "format_context",
+    "reading_context",
+]
 
 UNVERIFIED_NOTICE = (
     "The language model's answer could not be verified against the papers, so the best matching passages are "
@@ -45,7 +57,7 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages([
      f"If the paragraphs do not answer the question, reply exactly: {ABSTAIN_MESSAGE}"),
     ("human", "Paragraphs:\n{context}\n\nQuestion: {question}"),
 ])
-"""Paragraphs are numbered [1]..[n] in retrieval order; markers refer to those numbers."""
+"""Paragraphs are numbered [1]..[n] as `reading_context` orders them; markers refer to those numbers."""
 
 CONDENSE_PROMPT = ChatPromptTemplate.from_messages([
     ("system",
@@ -55,22 +67,47 @@ CONDENSE_PROMPT = ChatPromptTemplate.from_messages([
 ])
 
 MAX_PARAGRAPH_CHARS = 1500
-"""Keeps eight paragraphs inside a 4096-token context with room for the answer."""
+"""No one paragraph crowds out the others."""
+CONTEXT_CHARS: int = Settings.model_fields["llm_context_chars"].default
+"""What the model reads of the papers by default (`COUNCIL_LLM_CONTEXT_CHARS`)."""
 
 HISTORY_TURNS = 4
 HISTORY_ANSWER_CHARS = 400
 
 
+def reading_context(retrieved: Sequence[RetrievedParagraph], budget: int = CONTEXT_CHARS) -> list[RetrievedParagraph]:
+    """The paragraphs the model reads, each its own source: the results with
+    their windows (`qa_app.windows.read_within`), grouped by the result that
+    brought them, in paper order within each group. A neighbour carries its
+    result's paper, so a citation of it names the right paper and paragraph."""
+    groups: dict[int, list[Paragraph]] = {}
+    for n, paragraph in read_within(retrieved, budget):
+        groups.setdefault(n, []).append(paragraph)
+    sources: list[RetrievedParagraph] = []
+    for n, paragraphs in groups.items():
+        result = retrieved[n]
+        for p in sorted(paragraphs, key=lambda p: p.number):
+            sources.append(result if p.id == result.paragraph.id else replace(
+                result, paragraph=p, window=(), dense_score=None, lexical_score=None))
+    return sources
+
+
 def format_context(retrieved: Sequence[RetrievedParagraph], max_chars: int = MAX_PARAGRAPH_CHARS) -> str:
-    """The numbered paragraphs as the model sees them: `[n] (title, date) text`."""
-    blocks = []
+    """The numbered paragraphs as the model sees them: a `(title, date)` line
+    for each run of paragraphs from one paper, then `[n] text` for each (a
+    title repeated on every paragraph of a window would cost more than the
+    paragraphs)."""
+    blocks: list[list[str]] = []
+    paper: str | None = None
     for n, item in enumerate(retrieved, start=1):
-        source = ", ".join(part for part in (item.title, item.date) if part)
+        if item.path != paper or not blocks:
+            paper = item.path
+            blocks.append([f"({', '.join(part for part in (item.title, item.date) if part)})"])
         text = item.paragraph.text
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " …"
-        blocks.append(f"[{n}] ({source}) {text}")
-    return "\n\n".join(blocks)
+        blocks[-1].append(f"[{n}] {text}")
+    return "\n\n".join("\n".join(block) for block in blocks)
 
 
 class LLMAnswerer:
@@ -87,6 +124,7 @@ class LLMAnswerer:
         base_url: str | None = None,
         verifier: CitationVerifier | None = None,
         model_options: dict[str, Any] | None = None,
+        context_chars: int = CONTEXT_CHARS,
     ) -> None:
         if isinstance(chat_model_or_spec, str):
             from qa_app.llm_models import parse_spec
@@ -100,6 +138,7 @@ class LLMAnswerer:
         self.base_url = base_url
         self.verifier = verifier or CitationVerifier()
         self.model_options = dict(model_options or {})
+        self.context_chars = context_chars
 
     @property
     def mode(self) -> str:
@@ -134,12 +173,13 @@ class LLMAnswerer:
             yield answer.answer
             yield answer
             return
+        sources = reading_context(retrieved, self.context_chars)
         started = time.perf_counter()
         first_token: float | None = None
         pieces: list[str] = []
         chain = ANSWER_PROMPT | self.chat_model
         try:
-            for chunk in chain.stream({"context": format_context(retrieved), "question": question}):
+            for chunk in chain.stream({"context": format_context(sources), "question": question}):
                 piece = str(chunk.text)
                 if not piece:
                     continue
@@ -153,7 +193,7 @@ class LLMAnswerer:
             return
         generated = time.perf_counter()
         draft = "".join(pieces)
-        verified = self.verifier.verify(draft, retrieved)
+        verified = self.verifier.verify(draft, sources)
         timings = {
             "generate": (generated - started) * 1000,
             "first_token": ((first_token or generated) - started) * 1000,

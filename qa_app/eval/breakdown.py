@@ -17,6 +17,7 @@ from qa_app.eval.metrics import (
     recall_at,
 )
 from qa_app.types import RetrievedParagraph
+from qa_app.windows import reading_order
 
 UNANSWERABLE = "unanswerable"
 KINDS = ("who", "what-decided", "how-much", "when", "vote", "other", UNANSWERABLE)
@@ -53,19 +54,18 @@ def by_kind(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | in
 
 
 def shown_hits(retrieved: list[RetrievedParagraph]) -> list[Hit]:
-    """Hits in rank order; a paragraph with a window shows itself, then its
-    neighbours nearest first, leaving out what an earlier hit already showed."""
-    seen: set[str] = set()
+    """Hits in rank order; a paragraph with a window shows what
+    `reading_order` reads with it: itself, then its neighbours nearest first,
+    leaving out what an earlier hit already showed."""
+    read: dict[int, list[tuple[str, int]]] = {}
+    for n, paragraph in reading_order(retrieved):
+        read.setdefault(n, []).append((paragraph.id, len(paragraph.text)))
     hits: list[Hit] = []
-    for r in retrieved:
+    for n, r in enumerate(retrieved):
         if not r.window:
             hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path))
             continue
-        index = next((i for i, p in enumerate(r.window) if p.id == r.paragraph.id), 0)
-        ordered = sorted(range(len(r.window)), key=lambda i: abs(i - index))
-        shown = tuple((r.window[i].id, len(r.window[i].text)) for i in ordered if r.window[i].id not in seen)
-        seen.update(p.id for p in r.window)
-        shown = shown or ((r.paragraph.id, 0),)  # all of it shown already: nothing more to read
+        shown = tuple(read.get(n, ())) or ((r.paragraph.id, 0),)  # all of it shown already: nothing more to read
         hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path, shown=shown))
     return hits
 
