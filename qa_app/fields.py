@@ -28,6 +28,16 @@ _GENERIC = frozenset(content_terms(
     "borough report reports motion motions press release resolution notice"
 ))
 """Words every paper's fields share; they identify no paper."""
+_KIND_OF_BODY = re.compile(
+    r"\b(?:committee|sub-committee|subcommittee|cabinet|board|panel|forum|working group|scrutiny)s?\b", re.IGNORECASE
+)
+"""A question names a body with its kind ("the Amenities … Committee", "the
+Children Sub-Committee"). Without such a word, a body's words in a question
+are topic words: "children's services" names no sub-committee."""
+_DATE_WORD = re.compile(
+    rf"^(?:{MONTH_PATTERN}|\d{{1,2}}(?:st|nd|rd|th)?|(?:19|20)\d\d(?:[-/–]\d{{2,4}})?)$", re.IGNORECASE
+)
+"""A word of a date: a month, a day number, a year or a year range."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +66,12 @@ def question_dates(question: str) -> list[DateSpan]:
     return spans
 
 
-def field_terms(doc: StoredDocument) -> set[str]:
-    """The words that name a paper's council and body. Title words are left
-    out: a title also says what the paper is about, and topic words are the
-    paragraphs' business, not the fields'."""
+def field_terms(doc: StoredDocument, *, body: bool = True) -> set[str]:
+    """The words that name a paper's council and (with `body`) its body. Title
+    words are left out: a title also says what the paper is about, and topic
+    words are the paragraphs' business, not the fields'."""
     meta = doc.meta
-    text = " ".join(x for x in (meta.council, meta.body) if x)
+    text = " ".join(x for x in (meta.council, meta.body if body else None) if x)
     return set(content_terms(text)) - _GENERIC
 
 
@@ -73,16 +83,41 @@ class FieldIndex:
 
     def __init__(self, documents: Iterable[StoredDocument]) -> None:
         by_term: dict[str, list[int]] = {}
+        by_council: dict[str, list[int]] = {}
         self._ids: list[str] = []
         bounds: list[tuple[int, int]] = []
         for row, doc in enumerate(documents):
             self._ids.append(doc.doc_id)
             for term in field_terms(doc):
                 by_term.setdefault(term, []).append(row)
+            for term in field_terms(doc, body=False):
+                by_council.setdefault(term, []).append(row)
             bounds.append(date_bounds(doc.meta.date) if doc.meta.date else (1, 0))  # (1, 0) overlaps nothing
         self._by_term = {term: np.array(rows, dtype=np.int64) for term, rows in by_term.items()}
+        self._by_council = {term: np.array(rows, dtype=np.int64) for term, rows in by_council.items()}
         dates = np.array(bounds, dtype=np.int64).reshape(-1, 2)
         self._starts, self._ends = dates[:, 0], dates[:, 1]
+
+    def _index_for(self, question: str) -> dict[str, np.ndarray]:
+        """Council and body words when the question names a kind of body, council words alone otherwise."""
+        return self._by_term if _KIND_OF_BODY.search(question) else self._by_council
+
+    def topic(self, question: str) -> str:
+        """The question without the words that name papers: their councils and
+        bodies (as `scores` reads them), the words every paper's fields share,
+        and dates. What is left is what to look for inside the papers named:
+        "How long was the public session on the Wye Valley Community Council
+        agenda for 27 March 2023?" looks for "How long was the public session
+        on the for?". The question itself when nothing is left."""
+        index = self._index_for(question)
+        kept = []
+        for word in re.findall(r"[\w'’£$€%.,/–-]+", question):
+            bare = word.strip(".,")
+            terms = content_terms(bare)
+            if _DATE_WORD.match(bare) or (terms and all(t in index or t in _GENERIC for t in terms)):
+                continue
+            kept.append(bare)
+        return " ".join(kept) if content_terms(" ".join(kept)) else question
 
     def scores(self, question: str) -> dict[str, float]:
         """doc_id → how strongly the question names the paper, in [0, 1].
@@ -94,8 +129,9 @@ class FieldIndex:
         total = max(1, len(self._ids))
         full = 2 * math.log(1 + total)
         named = np.zeros(len(self._ids))
+        index = self._index_for(question)
         for term in set(content_terms(question)) - _GENERIC:
-            rows = self._by_term.get(term)
+            rows = index.get(term)
             if rows is not None:
                 named[rows] += math.log(1 + total / len(rows))
         score = np.minimum(1.0, named / full)

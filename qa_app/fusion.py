@@ -47,12 +47,13 @@ class FusionConfig:
     type_boost: float = 0.3
     recency_boost: float = 0.3
     field_boost: float = 0.0
-    field_weight: float = 0.0
-    """Weight of the ranking searched inside the papers the question names. Both
-    field weights are 0 by measurement: on the tuning half of the real-paper
-    questions no setting beat leaving them off (bench/tune_retrieval.py,
-    docs/BENCHMARKS.md); the fields still reach retrieval because they are no
-    longer repeated into every paragraph's keyword text."""
+    field_weight: float = 1.0
+    """Weight of the rankings searched inside the papers the question names,
+    for the question's topic (`FieldIndex.topic`: the words naming the papers
+    left out). 1.0 by measurement on the real-paper tune half and the first
+    fresh set, council dev and SQuAD as guards (docs/BENCHMARKS.md, "Looking
+    inside the papers a question names"). `field_boost` stays 0: on the tuning
+    half no setting beat leaving it off (bench/tune_retrieval.py)."""
     structural_penalty: float = 0.3
     candidates: int = 50
     window_chars: int = 3000

@@ -101,7 +101,8 @@ class HybridRetriever:
         if inside is not None:
             half = self.fusion.field_weight / 2
             rankings.append(([p for p, _ in self.store.query_dense(vector, n, inside)], half))
-            rankings.append(([p for p, _ in self.store.query_lexical(question, n, inside)], half))
+            topic = self._fields.topic(question)  # the paper is found: look for the rest inside it
+            rankings.append(([p for p, _ in self.store.query_lexical(topic, n, inside)], half))
         fused = rrf(rankings, self.fusion.rrf_k)
         paragraphs = self.store.paragraphs_by_id(fused)
         for rescorer in self.rescorers:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from conftest import ingest, make_store
+
+from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
 from ingest.errors import ConfigError
 from ingest.index import Filters, PaperStore
@@ -126,6 +130,56 @@ def test_field_scores_name_papers_by_council_body_and_date() -> None:
     assert max(scores, key=lambda d: scores[d]) == "dm-1998" and scores["dm-1998"] > scores.get("dm-2005", 0)
     assert "tintern" not in scores
     assert index.scores("What parking charges apply in the town centre?") == {}, "no field named, no paper favoured"
+
+
+def test_a_body_is_named_with_its_kind_and_the_topic_is_what_is_left() -> None:
+    from ingest.index import StoredDocument
+    from ingest.types import PaperMeta
+    from qa_app.fields import FieldIndex
+
+    def doc(doc_id: str, council: str, body: str) -> StoredDocument:
+        return StoredDocument(doc_id, doc_id, "h", PaperMeta(title=doc_id, doc_type="minutes", council=council,
+                                                             body=body, date="2023-03-27"), 0.0, 3)
+
+    index = FieldIndex([doc("children", "Wirral Council", "Children Sub-Committee"),
+                        doc("wye", "Wye Valley Community Council", "Council"),
+                        doc("cabinet", "Wirral Council", "Cabinet")])
+    topical = index.scores("What rating did Wirral's children's services receive?")
+    assert topical["children"] == topical["cabinet"], "children's services is a topic, not the sub-committee"
+    named = index.scores("Who chaired the Children Sub-Committee in Wirral?")
+    assert named["children"] > named["cabinet"]
+    assert index.topic("How long was the public session on the Wye Valley Community Council agenda for "
+                       "27 March 2023?") == "How long was the public session on the for"
+    assert index.topic("Who chaired the Children Sub-Committee in Wirral?") == "Who chaired the in"
+    assert index.topic("What did the children's services get?") == "What did the children's services get"
+    assert index.topic("Wirral Council 2023") == "Wirral Council 2023", "nothing left: the question itself"
+
+
+def test_a_question_naming_its_meeting_finds_the_answer_inside_that_paper(
+    tmp_path: Path, embedder: MiniLMEmbedder, settings: Settings
+) -> None:
+    """The meeting's headers name the council and the date; the answer line
+    names neither. Six agendas share the council, the date or the line: the
+    answer is the line of the one paper the question names."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    meetings = [("Wye Valley", f"{day} {month} 2023", minutes) for day, month, minutes in
+                ((27, "March", 25), (27, "February", 30), (23, "January", 20), (12, "March", 10))]
+    meetings += [("Tintern", "27 March 2023", 35), ("Llandogo", "9 October 2020", 40)]
+    for n, (council, date, minutes) in enumerate(meetings):
+        (papers / f"agenda_{n}.txt").write_text(
+            f"{council} Community Council\n\nAgenda for the meeting of {date}\n\n"
+            f"Members of the {council} Community Council are summoned to the meeting on {date}.\n\n"
+            f"{council} Community Council, {date}: apologies for absence.\n\n"
+            f"Public Session ({minutes} mins) to receive matters raised by members of the public.\n\n"
+            "Planning applications received since the last meeting.\n"
+        )
+    store = make_store(tmp_path / "index", embedder, settings)
+    ingest([papers], store, embedder)
+    question = "How long was the public session on the Wye Valley Community Council agenda for 27 March 2023?"
+    top = HybridRetriever(store, embedder).retrieve(question, k=3)
+    assert "(25 mins)" in top[0].paragraph.text
+    store.close()
 
 
 def test_structural_paragraphs_never_outrank_content() -> None:
