@@ -155,10 +155,15 @@ class HybridRetriever:
 
     def _inside_named_papers(self, question: str, filters: Filters | None) -> Filters | None:
         """Filters restricted to the papers the question names best, or None when
-        it names none clearly."""
+        it names none clearly. Papers tied at the cut are not singled out: when
+        every paper of a council (or of a whole library of one department's
+        answers) names it equally, searching three of them is arbitrary, and a
+        cost for nothing."""
         named = self._field_scores(question)
         best = sorted((doc for doc, score in named.items() if score >= NAMED_MIN), key=lambda d: -named[d])
-        best = best[:NAMED_PAPERS]
+        if len(best) > NAMED_PAPERS:
+            edge = named[best[NAMED_PAPERS]]
+            best = [doc for doc in best[:NAMED_PAPERS] if named[doc] > edge]
         if filters is not None and filters.doc_ids:
             best = [doc for doc in best if doc in filters.doc_ids]
         if not best:

@@ -193,3 +193,22 @@ def test_structural_paragraphs_never_outrank_content() -> None:
     assert out["b"] > out["a"]
     kept = StructuralPenalty(0.3).rescore("Who was present at the meeting?", {"a": 1.0, "b": 0.5}, paras)
     assert kept == {"a": 1.0, "b": 0.5}, "a question about attendance keeps the attendance list"
+
+
+def test_papers_tied_at_the_cut_are_not_singled_out(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
+    """When more papers than are searched on their own name the question
+    equally (every paper of one council), none is singled out; a paper the
+    question names better than the rest still is."""
+    retriever = HybridRetriever(seed_store, embedder)
+    retriever.refresh()
+    docs = sorted(d.doc_id for d in seed_store.documents())
+    assert len(docs) > 3
+    question = "What did the council decide?"
+    retriever._named = (question, dict.fromkeys(docs, 0.8))  # the field scores, as _field_scores keeps them
+    assert retriever._inside_named_papers(question, None) is None
+    retriever._named = (question, {**dict.fromkeys(docs, 0.8), docs[0]: 0.9})
+    inside = retriever._inside_named_papers(question, None)
+    assert inside is not None and inside.doc_ids == (docs[0],)
+    retriever._named = (question, {docs[0]: 0.9, docs[1]: 0.8, docs[2]: 0.7})
+    inside = retriever._inside_named_papers(question, None)
+    assert inside is not None and set(inside.doc_ids) == set(docs[:3])
