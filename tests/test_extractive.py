@@ -347,3 +347,19 @@ def test_years_dates_and_times_are_not_counts() -> None:
 def test_a_lead_in_line_is_never_an_answer() -> None:
     assert is_heading("Nays:") and is_heading("It was resolved as follows:")
     assert not is_heading("Proposed: Councillor Phil Davies")
+
+
+def test_sentence_vectors_outlive_a_full_cache(embedder: MiniLMEmbedder) -> None:
+    """A question whose sentences were cached long ago, asked when new ones
+    fill the cache, still gets its vectors (they were once evicted between
+    being found and being read)."""
+    answerer = ExtractiveAnswerer(embedder, cache_size=2)
+    first = [("a", split_sentences("The precept was set at £7,400.")[0]),
+             ("b", split_sentences("Councillor Smith proposed it.")[0])]
+    fresh = [("c", split_sentences("The hall roof needs repair.")[0]),
+             ("d", split_sentences("The clerk read the minutes.")[0])]
+    question = "What precept was set?"
+    once = answerer._dense(question, first)
+    again = answerer._dense(question, [first[0], *fresh])  # a hit, then two misses that fill the cache
+    assert again[0] == pytest.approx(once[0]) and len(again) == 3
+    assert len(answerer._cache) == 2

@@ -126,17 +126,21 @@ class ExtractiveAnswerer:
         if self.embedder is None or not items:
             return np.zeros(len(items), dtype=np.float32)
         keys = [f"{pid}:{span.start}:{span.end}" for pid, span in items]
-        with self._lock:
-            missing = [i for i, key in enumerate(keys) if key not in self._cache]
+        found: dict[str, np.ndarray] = {}
+        with self._lock:  # least recently used first out: a hit moves to the end
+            for key in keys:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    found[key] = self._cache[key]
+        missing = [i for i, key in enumerate(keys) if key not in found]
         if missing:
             vectors = self.embedder.embed_documents([items[i][1].text for i in missing])
             with self._lock:
                 for i, vec in zip(missing, vectors, strict=True):
-                    self._cache[keys[i]] = vec
+                    found[keys[i]] = self._cache[keys[i]] = vec
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-        with self._lock:
-            matrix = np.stack([self._cache[key] for key in keys])
+        matrix = np.stack([found[key] for key in keys])  # this question's vectors, whatever was evicted since
         q = self.embedder.embed_query(question)
         return np.asarray(matrix @ q, dtype=np.float32)
 
