@@ -41,16 +41,32 @@ _PARTIAL = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _COMPACT_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
 
 
+_WRITTEN_OUT = re.compile(
+    rf"(?:(\d{{1,2}})\s*{_ORDINAL}?\s+({MONTH_PATTERN})|({MONTH_PATTERN})\s+(\d{{1,2}})\s*{_ORDINAL}?)\s+(\d{{4}})",
+    re.IGNORECASE,
+)
+"""A date with its month as a word and a four-digit year ("5 November 2024",
+"November 5th 2024"): one reading only, so it is read without `dateparser`."""
+
+
 def parse_date(text: str, order: str = "DMY") -> str | None:
     """One full date written any common way ("Tuesday, 5 November 2024",
     "May 9, 2005", "8th day of April, 2024", "05/11/2018") as ISO `YYYY-MM-DD`;
     None when it is not a real calendar day. Numeric dates read in `order`
-    (British day-first by default) unless only one reading is possible."""
+    (British day-first by default) unless only one reading is possible.
+
+    The commonest form, the month as a word with a four-digit year, is read
+    directly: `dateparser` takes about 10 ms a call, which was a tenth of a
+    warm question at 100k paragraphs when the question named a date."""
     import dateparser
 
-    cleaned = _DAY_OF.sub(" ", _GLUED_ORDINAL.sub(r"\1 ", text)).replace(",", " ")
+    cleaned = " ".join(_DAY_OF.sub(" ", _GLUED_ORDINAL.sub(r"\1 ", text)).replace(",", " ").split())
+    plain = _WRITTEN_OUT.fullmatch(cleaned)
+    if plain:
+        day, month, year = plain.group(1) or plain.group(4), plain.group(2) or plain.group(3), plain.group(5)
+        return iso_date(year, MONTH_NUMBERS[month.lower()], day) or None
     parsed = dateparser.parse(
-        " ".join(cleaned.split()),
+        cleaned,
         languages=["en"],
         settings={"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order, "REQUIRE_PARTS": ["day", "month", "year"]},
     )

@@ -13,6 +13,7 @@ from conftest import FakeEmbedder, ingest, make_store
 from ingest.config import Settings
 from ingest.index import Filters, PaperStore
 from ingest.index.lexical import LexicalIndex
+from ingest.terms import content_terms
 from ingest.types import Chunk, Paper, PaperMeta, Paragraph
 
 
@@ -142,6 +143,36 @@ def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_
     assert len(members) == 8 and all(pid.split("#")[0] in {"p0", "p3", "p6", "p9"} for pid in members)
 
 
+def test_a_search_inside_named_papers_reads_them_by_id_and_ranks_as_chroma_does(
+    store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Papers named by id are scored exactly, without Chroma's `where`, with the
+    same ranking and the same filters (access and type) as the filtered search."""
+    from ingest.index import store as store_module
+
+    for i in range(6):
+        item = paper(f"p{i}", f"Riverside benches report {i}.", "Parks budget line" + " x" * i,
+                     doc_type="report" if i % 2 else "minutes")
+        item.meta.access = "members" if i == 1 else "public"
+        write(store, fake_embedder, item)
+    wheres: list[object] = []
+    real = store.vectors._search
+    monkeypatch.setattr(store.vectors, "_search", lambda v, n, where: wheres.append(where) or real(v, n, where))
+    query = fake_embedder.embed_query("riverside benches parks budget")
+    for filters in (Filters(doc_ids=("p0", "p1", "p3")), Filters(doc_ids=("p0", "p1", "p3"), doc_types=("report",)),
+                    Filters(doc_ids=("p0", "p1", "p3"), access=("public",))):
+        exact = store.query_dense(query, 10, filters)
+        assert wheres == [], "named papers are read by id"
+        monkeypatch.setattr(store_module, "EXACT_SEARCH_MAX", 1)  # more chunks than that: Chroma's where
+        by_where = store.query_dense(query, 10, filters)
+        monkeypatch.setattr(store_module, "EXACT_SEARCH_MAX", 2000)
+        assert wheres and [p for p, _ in exact] == [p for p, _ in by_where]
+        assert [s for _, s in exact] == pytest.approx([s for _, s in by_where], abs=1e-5)
+        wheres.clear()
+    assert {p.split("#")[0] for p, _ in store.query_dense(query, 10, Filters(doc_ids=("p0", "p1"), access=("public",)))
+            } == {"p0"}
+
+
 def test_a_filter_mask_is_made_once_per_generation(
     store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,3 +241,23 @@ def test_vector_search_is_deep_and_older_collections_are_deepened(
     assert store.vectors.search_depth() == EF_SEARCH
     assert store.vectors.collection.configuration_json["hnsw"]["space"] == "cosine"
     assert store.query_dense(fake_embedder.embed_query("riverside walk benches"), 5)[0][0] == "a#1"
+
+
+def test_lexical_search_ranks_as_bm25s_does_and_breaks_ties_by_row() -> None:
+    """Only scoring paragraphs are ranked (bm25s's own `retrieve` partitions every
+    row): the same paragraphs and scores, best first, ties in row order."""
+    texts = [f"Riverside benches report {i}." + " parks" * (i % 4) for i in range(40)]
+    texts += ["Library opening hours."] * 5 + ["Riverside benches report 7." + " parks" * 3] * 3
+    ids = [f"p{i}" for i in range(len(texts))]
+    index = LexicalIndex.build(ids, texts, generation=1)
+    mask = np.array([i % 3 != 0 for i in range(len(ids))], dtype=np.float32)
+    for query, weights in (("riverside parks", None), ("riverside parks", mask), ("library hours", None)):
+        ours = index.search(query, 10, mask=weights)
+        terms = [t for t in content_terms(query) if t in index.df]
+        rows, scores = index._bm25.retrieve([terms], k=10, weight_mask=weights, show_progress=False, n_threads=1)
+        theirs = [(ids[int(r)], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        assert [s for _, s in ours] == pytest.approx([s for _, s in theirs])
+        assert all(a >= b for (_, a), (_, b) in zip(ours, ours[1:], strict=False))
+        tied = [[ids.index(pid) for pid, s in ours if s == score] for score in {s for _, s in ours}]
+        assert all(group == sorted(group) for group in tied)
+    assert [pid for pid, _ in index.search("library hours", 10)] == ["p40", "p41", "p42", "p43", "p44"]

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest.dates import date_bounds, date_from_filename, find_date
+from ingest.dates import date_bounds, date_from_filename, find_date, parse_date
 from ingest.errors import LoadError
 from ingest.listing import rows
 from ingest.load import load_blocks
@@ -88,6 +88,24 @@ def test_bad_sidecar_names_the_field(tmp_path: Path, content: str, field: str) -
 )
 def test_find_date(text: str, iso: str | None) -> None:
     assert find_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["5 November 2024", "5th November 2024", "November 5 2024", "Nov 5th, 2024", "29 February 2023", "1 sept 2019",
+     "31 April 2020", "8th day of April 2024", "17 OCTOBER 2016"],
+)
+def test_a_date_read_without_dateparser_reads_as_dateparser_does(text: str) -> None:
+    """The direct reading of the month-as-a-word form is only a shortcut: the
+    answer must be the one `dateparser` gives."""
+    import dateparser
+
+    from ingest import dates
+
+    expected = dateparser.parse(" ".join(text.replace(",", " ").replace("day of", " ").split()), languages=["en"],
+                                settings={"REQUIRE_PARTS": ["day", "month", "year"]})
+    assert dates._WRITTEN_OUT.fullmatch(" ".join(text.replace(",", " ").split())) or "day of" in text
+    assert parse_date(text) == (expected.date().isoformat() if expected else None)
 
 
 def test_date_bounds_cover_partial_dates() -> None:

@@ -206,6 +206,16 @@ class Catalogue:
         ).fetchall()
         return [r[0] for r in rows], [" ".join(x for x in (r[1], r[2]) if x) for r in rows]
 
+    def admitted_chunks(self, filters: Filters, limit: int) -> list[tuple[str, str]]:
+        """(chunk id, comma-joined paragraph ids) of the chunks `filters` admit,
+        at most `limit` of them (the caller asks for one more than it will use)."""
+        clause, args = filters.sql()
+        rows = self._query(
+            f"SELECT c.id, c.paragraph_ids FROM chunks c JOIN documents d USING (doc_id) WHERE {clause} LIMIT ?",
+            [*args, limit],
+        )
+        return [(r[0], r[1]) for r in rows]
+
     def filtered_paragraph_ids(self, filters: Filters) -> set[str]:
         clause, args = filters.sql()
         rows = self._query(f"SELECT p.id FROM paragraphs p JOIN documents d USING (doc_id) WHERE {clause}", args)

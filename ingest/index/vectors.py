@@ -164,6 +164,22 @@ class VectorIndex:
                 return
         yield from (row[:3] for row in self._search(vector, n, filters.chroma_where() if filters else None))
 
+    def similarities(self, vector: np.ndarray, chunk_ids: Sequence[str]) -> dict[str, float]:
+        """Exact cosine similarity of `vector` to each named chunk that has a
+        vector: what a search over a few known papers needs, read by id instead
+        of through a `where` clause."""
+        if not chunk_ids:
+            return {}
+        with _CLIENT_LOCK:
+            result = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        if not result["ids"]:
+            return {}
+        matrix = np.asarray(result["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+        scores = matrix @ query / np.where(norms > 0, norms, 1.0)
+        return {chunk_id: float(score) for chunk_id, score in zip(result["ids"], scores, strict=True)}
+
     def _search(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None
     ) -> list[tuple[str, str, float, dict[str, Any]]]:
