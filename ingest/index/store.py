@@ -149,22 +149,17 @@ class PaperStore(AccessLevels):
         known = self.catalogue.known_chunks([chunk_id for chunk_id, _, _ in hits])
         if filters is not None and filters.access is not None:
             known = self.catalogue.readable_chunks(sorted(known), filters.access)
-        scores: dict[str, float] = {}
-        for chunk_id, paragraph_ids, similarity in hits:
-            if chunk_id in known:
-                for pid in paragraph_ids.split(","):
-                    scores.setdefault(pid, similarity)
+        scores = _best_chunk_per_paragraph(hit for hit in hits if hit[0] in known)
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
     def _exact(self, vector: np.ndarray, k: int, admitted: list[tuple[str, str]]) -> list[tuple[str, float]]:
         """`query_dense` over chunks already admitted by the catalogue (every filter,
         access included, applied there): each scored exactly, by id."""
         similarity = self.vectors.similarities(vector, [chunk_id for chunk_id, _ in admitted])
-        scores: dict[str, float] = {}
-        for chunk_id, paragraph_ids in admitted:
-            if chunk_id in similarity:
-                for pid in paragraph_ids.split(","):
-                    scores[pid] = max(scores.get(pid, -1.0), similarity[chunk_id])
+        scores = _best_chunk_per_paragraph(
+            (chunk_id, paragraph_ids, similarity[chunk_id]) for chunk_id, paragraph_ids in admitted
+            if chunk_id in similarity
+        )
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
     def query_lexical(self, question: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -319,4 +314,17 @@ class PaperStore(AccessLevels):
         self.catalogue.close()
 
 
+def _best_chunk_per_paragraph(hits: Iterable[tuple[str, str, float]]) -> dict[str, float]:
+    """Each paragraph's score: the similarity of its most similar chunk, from
+    (chunk id, comma-joined paragraph ids, similarity) hits in any order. Keys
+    come in the order each paragraph was first seen."""
+    scores: dict[str, float] = {}
+    for _, paragraph_ids, similarity in hits:
+        for pid in paragraph_ids.split(","):
+            if pid not in scores or similarity > scores[pid]:
+                scores[pid] = similarity
+    return scores
+
+
 __all__ = ["LEXICAL_FOLDER", "Integrity", "PaperStore", "StoredDocument"]
+
