@@ -2,7 +2,7 @@
 
     python bench/train_answerer.py --council-questions tests/fixtures/council_dev.jsonl --council-papers corpus \
         --realcorpus REALCORPUS_DIR --split bench/splits/realcorpus.json \
-        --squad SQUAD_DIR/dev-v2.0.json --work-dir /tmp/answerer-train \
+        --squad SQUAD_DIR/dev-v2.0.json --work-dir WORK_DIR \
         --near-miss-councils EVALDATA/uk-parl-written-qa-mhclg/written_questions_mhclg.jsonl --hidden-evidence
 
 (the command that wrote the shipped artefact; docs/BENCHMARKS.md has its figures)
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--squad-share", type=float, default=0.75,
                    help="weight of SQuAD against the council questions in both fits (default 0.75, chosen by "
                         "5-fold cross-validation over the council training questions)")
-    p.add_argument("--work-dir", type=Path, default=Path("/tmp/answerer-train"), help="stores are built here")
+    p.add_argument("--work-dir", type=Path, required=True, help="a scratch folder; stores are built here")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="artefact to write")
     p.add_argument("--near-miss-councils", type=Path,
                    help="JSONL data set whose council names make near-miss unanswerable training questions")

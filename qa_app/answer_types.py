@@ -123,12 +123,24 @@ _ASKS_NUMBER = re.compile(
 )
 
 
+_OTHER_OPENER = re.compile(r"^\s*(?:what|which|how|when|where|why)\b", re.IGNORECASE)
+_RELATIVE_WHO = re.compile(r"(?<=\w)(?<!\band)(?<!\bor)\s+who(?:se)?\b", re.IGNORECASE)
+
+
+def _relative_who_as_that(question: str) -> str:
+    """`question` with a relative "who" read as "that" when another word opens
+    the question: "Which university was the lecturer from who was to interview
+    the Secretary?" asks for a university, not a person. A "who" after "and"
+    ("How were they kept and who were they monitored by?") still asks."""
+    return _RELATIVE_WHO.sub(" that", question) if _OTHER_OPENER.match(question) else question
+
+
 def question_type(question: str) -> str | None:
     """The kind of answer `question` expects, or None when any sentence may do."""
     q = question.lower()
     if _ASKS_VOTE_RESULT.search(question):
         return VOTE
-    if _PERSON_QUESTION.search(question):
+    if _PERSON_QUESTION.search(_relative_who_as_that(question)):
         return PERSON
     if _ASKS_MONEY.search(q):
         return MONEY

@@ -80,6 +80,10 @@ def test_normalise_and_terms() -> None:
         ("How did the council vote on the budget?", VOTE),
         ("What was the vote of thanks for?", None),
         ("Who proposed the vote?", PERSON),
+        ("Which university was the lecturer from who was to interview the Secretary?", None),
+        ("What does the minister who was the catalyst do?", None),
+        ("How were the connections maintained and who were they monitored by?", PERSON),
+        ("What is the name of the Director who was appointed?", PERSON),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
