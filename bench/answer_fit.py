@@ -70,6 +70,49 @@ def _sentence_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.nda
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws) * 100
 
 
+def fit_ranking(examples: list[Example], weights: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> LinearModel:
+    """A sentence scorer fitted to rank, not to classify: each question's right
+    sentences against its wrong ones, pair by pair (a linear RankNet), so a
+    question with many candidates weighs no more than one with few. The pair
+    model has no intercept; the direction it finds is then scaled and shifted
+    by a one-feature logistic fit on the candidates (Platt), so the scores stay
+    probabilities the answer composer and the abstention model can read."""
+    x, y, w = _sentence_rows(examples, weights)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    diffs, labels, pair_w = [], [], []
+    for e, qw in zip(examples, weights, strict=True):
+        keep = _mask(e)
+        if not e.reachable or not keep.any() or not e.positive[keep].any():
+            continue
+        rows = (e.matrix[keep] - mean) / scale
+        pos, neg = rows[e.positive[keep]], rows[~e.positive[keep]]
+        if not len(neg):
+            continue
+        d = (pos[:, None, :] - neg[None, :, :]).reshape(-1, rows.shape[1])
+        diffs += [d, -d]
+        labels += [np.ones(len(d)), np.zeros(len(d))]
+        pair_w += [np.full(2 * len(d), qw / (2 * len(d)))]
+    xd, yd, wd = np.vstack(diffs), np.concatenate(labels), np.concatenate(pair_w) * 100
+    direction = LogisticRegression(C=c, fit_intercept=False, max_iter=5000).fit(xd, yd, sample_weight=wd).coef_[0]
+    raw = ((x - mean) / scale) @ direction
+    platt = LogisticRegression(max_iter=5000).fit(raw[:, None], y, sample_weight=w)
+    coef = direction * float(platt.coef_[0][0])
+    return LinearModel(names, mean, scale, coef.astype(np.float64), float(platt.intercept_[0]))
+
+
+OBJECTIVES = ("pairwise", "pointwise")
+
+
+def _sentence_fit(examples: list[Example], weights: np.ndarray, objective: str, c: float) -> LinearModel:
+    if objective == "pairwise":
+        return fit_ranking(examples, weights, FEATURES, c=c)
+    if objective == "pointwise":
+        return fit_linear(*_sentence_rows(examples, weights), FEATURES, c=c)
+    raise ValueError(f"unknown sentence objective {objective!r}; expected one of {OBJECTIVES}")
+
+
 def _mask(e: Example) -> np.ndarray:
     """The candidates the answerer chooses among (`usable`), as a mask."""
     keep = np.zeros(len(e.candidates), dtype=bool)
@@ -83,18 +126,21 @@ def _question_row(model: LinearModel, e: Example) -> np.ndarray:
     return question_features(model.logits(rows), rows)
 
 
-def fit_models(train: list[Example], target: float, *, seed: int, squad_share: float = 1.0) -> AnswererModels:
-    """Sentence scorer on every reachable training question; abstention model
-    on out-of-fold sentence scores; threshold from out-of-fold probabilities."""
+def fit_models(train: list[Example], target: float, *, seed: int, squad_share: float = 1.0,
+               objective: str = "pairwise", sentence_c: float = 0.001) -> AnswererModels:
+    """Sentence scorer on every reachable training question (`objective`:
+    ranked pair by pair, or each sentence classified alone; `sentence_c` its
+    inverse regularisation); abstention model on out-of-fold sentence scores;
+    threshold from out-of-fold probabilities."""
     weights = _question_weights(train, squad_share)
-    sentence = fit_linear(*_sentence_rows(train, weights), FEATURES)
+    sentence = _sentence_fit(train, weights, objective, sentence_c)
     # Out-of-fold sentence scores, so the abstention model sees scores as
     # confident as they will be on unseen questions.
     q_rows = np.zeros((len(train), len(ABSTAIN_FEATURES)))
     groups = _groups(train)
     for fit_idx, out_idx in GroupKFold(FOLDS).split(np.zeros(len(train)), groups=groups):
         part = [train[i] for i in fit_idx]
-        model = fit_linear(*_sentence_rows(part, weights[fit_idx]), FEATURES)
+        model = _sentence_fit(part, weights[fit_idx], objective, sentence_c)
         for i in out_idx:
             q_rows[i] = _question_row(model, train[i])
     y = np.asarray([e.question.answerable for e in train])
@@ -107,6 +153,7 @@ def fit_models(train: list[Example], target: float, *, seed: int, squad_share: f
     threshold = choose_threshold(oof, y, weights, target)
     info: dict[str, Any] = {
         "target_false_abstention": target, "squad_share": squad_share,
+        "sentence_objective": objective, "sentence_c": sentence_c,
         "threshold_from": "out-of-fold probabilities on the training questions, "
         "false abstention weighted by domain as the fits are (squad_share)",
         "validation_false_abstention": _weighted_fa(oof, y, weights, threshold),

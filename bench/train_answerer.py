@@ -12,9 +12,12 @@ evaluation-store code, retrieves for every question with the product's
 retriever, turns each sentence of the top paragraphs into the answerer's
 feature row, and fits with scikit-learn:
 
-- the sentence scorer: a logistic regression; a sentence is positive when it
-  contains an accepted answer and lies in a paragraph holding the evidence
-  (SQuAD: the gold paragraph);
+- the sentence scorer: a linear model fitted to rank (`--sentence-objective
+  pairwise`, the default: a logistic regression on the differences between
+  each question's right and wrong sentences, then scaled to probabilities)
+  or a logistic regression on each sentence alone (`pointwise`); a sentence
+  is right when it contains an accepted answer and lies in a paragraph holding
+  the evidence (SQuAD: the gold paragraph);
 - the abstention model: a logistic regression on features of the best
   candidates, labelled answerable / unanswerable, fitted on out-of-fold sentence
   scores; its threshold is the highest whose out-of-fold false abstention stays
@@ -51,7 +54,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from answer_augment import foreign_places, near_misses  # noqa: E402
-from answer_fit import fit_models, held_figures, print_figures  # noqa: E402
+from answer_fit import OBJECTIVES, fit_models, held_figures, print_figures  # noqa: E402
 
 from ingest.chunk import chunking_signature  # noqa: E402
 from ingest.config import Settings  # noqa: E402
@@ -166,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--squad-share", type=float, default=0.75,
                    help="weight of SQuAD against the council questions in both fits (default 0.75, chosen by "
                         "5-fold cross-validation over the council training questions)")
+    p.add_argument("--sentence-objective", choices=OBJECTIVES, default="pairwise",
+                   help="fit the sentence scorer to rank each question's right sentences above its wrong ones "
+                        "(pairwise, the default) or to classify each sentence alone (pointwise)")
+    p.add_argument("--sentence-c", type=float, default=0.001,
+                   help="inverse regularisation of the sentence scorer (default 0.001, chosen by 5-fold "
+                        "cross-validation over the training questions)")
     p.add_argument("--work-dir", type=Path, required=True, help="a scratch folder; stores are built here")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help="artefact to write")
     p.add_argument("--near-miss-councils", type=Path,
@@ -195,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         examples = gather(args, embedder)
         cache.write_bytes(pickle.dumps((FEATURES, examples)))
     train = [e for name in train_sets if name in examples for e in examples[name]]
-    models = fit_models(train, args.target_false_abstention, seed=args.seed, squad_share=args.squad_share)
+    models = fit_models(train, args.target_false_abstention, seed=args.seed, squad_share=args.squad_share,
+                        objective=args.sentence_objective, sentence_c=args.sentence_c)
     figures = {name: held_figures(models, examples[name]) for name in ("realcorpus_held", "squad_held")}
     figures["train (in-sample)"] = held_figures(models, train)
     models.info.update(

@@ -13,13 +13,15 @@ from conftest import FakeEmbedder
 from factories import retrieved
 
 from qa_app.answerers.extractive import ExtractiveAnswerer
+from qa_app.answerers.features import FEATURES, Candidate
 from qa_app.eval.datasets import EvalQuestion
 from qa_app.eval.training import Example, collect_hidden
+from qa_app.text import Span
 from qa_app.types import Filters, RetrievedParagraph
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from answer_fit import _groups  # noqa: E402
+from answer_fit import _groups, fit_ranking  # noqa: E402
 
 
 class ListRetriever:
@@ -70,3 +72,27 @@ def test_variants_of_a_question_share_a_cross_validation_group() -> None:
 
     groups = _groups([example(i) for i in ("r07", "r07~year", "r09", "r07~hidden", "r09~council")])
     assert list(groups) == [0, 0, 1, 0, 1]
+
+
+def test_the_ranking_fit_learns_what_sets_the_right_sentence_apart_within_its_question() -> None:
+    """Column 0 marks the right sentence within each question; column 1 is the
+    same for every sentence of a question (how easy the question is) and so
+    says nothing about which sentence answers. Pair by pair it cancels, and
+    gets no weight; the right sentence ranks first; scores are probabilities."""
+    rng = np.random.default_rng(7)
+    source = PARAGRAPHS[0]
+    examples = []
+    for n in range(80):
+        matrix = np.zeros((4, len(FEATURES)))
+        matrix[:, 0] = rng.normal(size=4)
+        matrix[:, 1] = rng.normal() * 3
+        positive = matrix[:, 0] == matrix[:, 0].max()
+        cands = [Candidate(source, 0, Span(0, 4, "text"), eligible=True, typed=True, coverage=0.0) for _ in range(4)]
+        examples.append(Example(EvalQuestion(id=f"q{n}", question="?", answerable=True), "council", [source], cands,
+                                matrix, positive))
+    model = fit_ranking(examples, np.ones(len(examples)), FEATURES, c=1.0)
+    assert model.coef[0] > 0 and abs(model.coef[1]) < 1e-9
+    firsts = [bool(e.positive[int(np.argmax(model.logits(e.matrix)))]) for e in examples]
+    assert all(firsts)
+    probs = np.concatenate([model.proba(e.matrix) for e in examples])
+    assert ((probs > 0) & (probs < 1)).all()

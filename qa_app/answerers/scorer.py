@@ -1,7 +1,8 @@
 """Fitted linear models, scored with numpy so queries never import scikit-learn.
 
-`bench/train_answerer.py` fits a standardised logistic regression and writes
-its means, scales, coefficients and intercept as JSON; this module reads them
+`bench/train_answerer.py` fits standardised linear models with scikit-learn
+(a pairwise ranking fit for sentences, a logistic regression for abstaining)
+and writes their means, scales, coefficients and intercepts as JSON; this module reads them
 back. The artefact names its features, and loading checks them against the
 code's, so a stale artefact fails loudly instead of scoring the wrong columns.
 """
