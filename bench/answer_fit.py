@@ -50,23 +50,39 @@ def _groups(examples: list[Example]) -> np.ndarray:
     return np.asarray([ids[e.question.base_id] for e in examples])
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> LinearModel:
+def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and spreads; a constant column keeps spread 1."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
+    return mean, scale
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> LinearModel:
+    mean, scale = _standardiser(x)
     lr = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y, sample_weight=w)
     return LinearModel(names, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
 
 
-def _sentence_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    xs, ys, ws = [], [], []
+def _sentence_questions(
+    examples: list[Example], weights: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """What the sentence scorer learns from: for each question with a right
+    sentence among those the answerer chooses from, their feature rows, which
+    are right, and the question's weight."""
+    out = []
     for e, w in zip(examples, weights, strict=True):
         keep = _mask(e)
-        if not e.reachable or not keep.any() or not e.positive[keep].any():
-            continue
-        xs.append(e.matrix[keep])
-        ys.append(e.positive[keep])
-        ws.append(np.full(int(keep.sum()), w / keep.sum()))
+        if e.reachable and keep.any() and e.positive[keep].any():
+            out.append((e.matrix[keep], e.positive[keep], float(w)))
+    return out
+
+
+def _rows(questions: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The questions' candidates stacked, each question's weight shared among its candidates."""
+    xs = [m for m, _, _ in questions]
+    ys = [pos for _, pos, _ in questions]
+    ws = [np.full(len(m), w / len(m)) for m, _, w in questions]
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws) * 100
 
 
@@ -77,17 +93,13 @@ def fit_ranking(examples: list[Example], weights: np.ndarray, names: tuple[str, 
     model has no intercept; the direction it finds is then scaled and shifted
     by a one-feature logistic fit on the candidates (Platt), so the scores stay
     probabilities the answer composer and the abstention model can read."""
-    x, y, w = _sentence_rows(examples, weights)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
+    questions = _sentence_questions(examples, weights)
+    x, y, w = _rows(questions)
+    mean, scale = _standardiser(x)
     diffs, labels, pair_w = [], [], []
-    for e, qw in zip(examples, weights, strict=True):
-        keep = _mask(e)
-        if not e.reachable or not keep.any() or not e.positive[keep].any():
-            continue
-        rows = (e.matrix[keep] - mean) / scale
-        pos, neg = rows[e.positive[keep]], rows[~e.positive[keep]]
+    for matrix, right, qw in questions:
+        rows = (matrix - mean) / scale
+        pos, neg = rows[right], rows[~right]
         if not len(neg):
             continue
         d = (pos[:, None, :] - neg[None, :, :]).reshape(-1, rows.shape[1])
@@ -109,7 +121,7 @@ def _sentence_fit(examples: list[Example], weights: np.ndarray, objective: str, 
     if objective == "pairwise":
         return fit_ranking(examples, weights, FEATURES, c=c)
     if objective == "pointwise":
-        return fit_linear(*_sentence_rows(examples, weights), FEATURES, c=c)
+        return fit_linear(*_rows(_sentence_questions(examples, weights)), FEATURES, c=c)
     raise ValueError(f"unknown sentence objective {objective!r}; expected one of {OBJECTIVES}")
 
 

@@ -327,4 +327,3 @@ def _best_chunk_per_paragraph(hits: Iterable[tuple[str, str, float]]) -> dict[st
 
 
 __all__ = ["LEXICAL_FOLDER", "Integrity", "PaperStore", "StoredDocument"]
-
