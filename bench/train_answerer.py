@@ -29,6 +29,11 @@ feature row, and fits with scikit-learn:
   (`qa_app.eval.training.collect_hidden`). A question's variants share one
   cross-validation fold.
 
+The artefact also records each council dev question's P(answerable) under the
+new models (`info.fingerprint`); a test recomputes them from the bundled papers
+with today's code and fails when a change to the features, the reading or the
+retrieval has left the fit behind.
+
 Training data: the council dev set, the tune half of the real-paper questions
 and a seeded sample of SQuAD 2.0 dev drawn from outside the evaluation sample
 (`--squad-eval-limit` questions at `--seed`, what `python -m qa_app eval
@@ -67,7 +72,7 @@ from qa_app.answerers.features import FEATURES  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import EvalQuestion, load_council, load_squad2, sample, split_half  # noqa: E402
-from qa_app.eval.training import Example, collect, collect_hidden, label  # noqa: E402
+from qa_app.eval.training import Example, collect, collect_hidden, fingerprint, label  # noqa: E402
 from qa_app.models import MODEL_PATH  # noqa: E402
 
 logger = logging.getLogger("train_answerer")
@@ -212,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         fitted=date.today().isoformat(),
         training={name: len(examples[name]) for name in train_sets if name in examples},
         held=figures,
+        fingerprint={"set": "council_dev", "k": args.k,
+                     "answerable": fingerprint(examples["council_dev"], ExtractiveAnswerer(models=models))},
     )
     models.save(args.out)
     print_figures(models, figures)

@@ -8,14 +8,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ingest.config import Settings
 from ingest.errors import ConfigError
+from ingest.library import make_embedder, open_store
+from ingest.pipeline import run
 from ingest.types import Paragraph
 from qa_app.abstention import ABSTAIN_THRESHOLD
+from qa_app.answerers import features
 from qa_app.answerers.decline import ABSTAIN_FEATURES, default_models, question_features
+from qa_app.answerers.extractive import ExtractiveAnswerer
 from qa_app.answerers.features import FEATURES, candidates
 from qa_app.answerers.scorer import AnswererModels, LinearModel, read_models
+from qa_app.engine import QAEngine
+from qa_app.eval.datasets import load_council
+from qa_app.eval.training import collect, fingerprint
 from qa_app.models import MODEL_PATH, fitted_threshold
 from qa_app.types import RetrievedParagraph
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def _model(names: tuple[str, ...], coef: list[float]) -> LinearModel:
@@ -50,6 +60,56 @@ def test_shipped_artefact_matches_the_code() -> None:
     assert models.sentence.features == FEATURES and models.abstain.features == ABSTAIN_FEATURES
     assert 0.0 < models.threshold < 1.0 and ABSTAIN_THRESHOLD == models.threshold
     assert MODEL_PATH.is_file() and models.info["target_false_abstention"] <= 0.10
+
+
+DRIFT = 0.1
+"""How far a council dev question's P(answerable) may move from what the fit
+recorded. The fp32 model in place of the int8 one moves it by 0.03 at most, so
+int8 kernels of another CPU stay inside; du3, whose top three paragraphs are a
+near tie, moves by 0.07 when its papers are embedded by sentence-transformers
+instead of the product's embedder. A stale fit moves it further: see
+`test_a_feature_the_fit_never_saw_is_caught`."""
+
+
+def _council_dev_fingerprint(tmp_path: Path, settings: Settings) -> tuple[dict[str, float], dict[str, float]]:
+    """What the fit recorded, and the same figures from today's code: the
+    bundled papers ingested and asked through the product's own embedder, as
+    `bench/train_answerer.py` does."""
+    recorded = default_models().info["fingerprint"]
+    questions = load_council(Path(__file__).parent / "fixtures" / "council_dev.jsonl").questions
+    assert recorded["set"] == "council_dev" and set(recorded["answerable"]) == {q.id for q in questions}
+    local = settings.model_copy(update={"store_dir": tmp_path / "index"})
+    embedder = make_embedder(local)
+    store = open_store(local, embedder)
+    try:
+        assert run([CORPUS], store, embedder, max_bytes=local.max_file_bytes).ok
+        engine = QAEngine(local, embedder=embedder, store=store)
+        answerer = ExtractiveAnswerer(embedder, idf=store.idf)
+        examples = collect(questions, "council_dev", engine.retriever, answerer, recorded["k"])
+        return recorded["answerable"], fingerprint(examples, answerer)
+    finally:
+        store.close()
+
+
+def _moved(recorded: dict[str, float], now: dict[str, float]) -> dict[str, tuple[float, float]]:
+    return {qid: (p, now[qid]) for qid, p in recorded.items() if abs(p - now[qid]) > DRIFT}
+
+
+def test_shipped_artefact_was_fitted_to_todays_features(tmp_path: Path, settings: Settings) -> None:
+    recorded, now = _council_dev_fingerprint(tmp_path, settings)
+    moved = _moved(recorded, now)
+    assert not moved, (f"P(answerable) recorded at fit time -> now: {moved}; the answer models were fitted to "
+                       "other features: refit with bench/train_answerer.py")
+
+
+def test_a_feature_the_fit_never_saw_is_caught(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading no question's answer kind (money, date, person...) is the kind of
+    change that needs a refit; the recorded figures must show it."""
+    monkeypatch.setattr(features, "question_type", lambda question: None)
+    recorded, now = _council_dev_fingerprint(tmp_path, settings)
+    assert len(_moved(recorded, now)) >= 3
 
 
 def _retrieved(text: str, number: int = 1) -> RetrievedParagraph:

@@ -119,3 +119,12 @@ def as_result(example: Example, answer_text: str, abstained: bool, cited: list[R
         retrieved=[Hit(r.paragraph.id, r.paragraph.text, paper=r.path) for r in example.retrieved],
         citations=[CitedQuote(r.paragraph.id, r.paragraph.text, "", 0, 0, r.path) for r in cited],
     )
+
+
+def fingerprint(examples: list[Example], answerer: ExtractiveAnswerer) -> dict[str, float]:
+    """Each question's probability of being answerable under `answerer`'s
+    models, rounded. The artefact records it for the council dev questions when
+    it is fitted, and a test recomputes it with today's code: a change to the
+    features, the reading or the retrieval that the fit never saw moves these
+    numbers, where checking the feature names alone stays silent."""
+    return {e.question.id: round(answerer.rank(e.candidates, e.matrix).answerable, 4) for e in examples}
