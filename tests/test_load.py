@@ -3,6 +3,7 @@ names the file and the reason."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,26 @@ def test_latin1_text_is_decoded(tmp_path: Path) -> None:
     assert texts(path) == ["Café costs £5, naïve plan agreed."]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_text_with_a_byte_order_mark_is_decoded(tmp_path: Path, encoding: str) -> None:
+    """Notepad saves "Unicode" text as UTF-16 with a byte-order mark, Word its web pages too."""
+    body = "The Council’s budget is £3.5m.\r\n\r\nIt was agreed."
+    data = (codecs.BOM_UTF16_BE + body.encode("utf-16-be")) if encoding == "utf-16-be" else body.encode(encoding)
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(data)
+    assert texts(path) == ["The Council’s budget is £3.5m.", "It was agreed."]
+    page = tmp_path / "page.htm"
+    page.write_bytes("<html><body><p>Resolved: the grant of £450 was approved.</p></body></html>".encode("utf-16"))
+    assert texts(page) == ["Resolved: the grant of £450 was approved."]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
         ("empty.txt", b"", "empty file"),
         ("blank.txt", b"  \n\n \t\n", "empty file"),
         ("binary.txt", bytes(range(256)) * 8, "binary content"),
+        ("half.txt", b"\xff\xfeH\x00i\x00\x00\xd8", "marked as UTF-16 but not valid UTF-16"),
         ("corrupt.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage without xref", "PDF"),
         ("notes.xyz", b"some text", "unsupported file type '.xyz'"),
         ("broken.docx", b"PK\x03\x04 not really a zip", "corrupt or unreadable DOCX"),

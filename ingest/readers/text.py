@@ -8,6 +8,7 @@ near one width) gets per-line fills so `reflow` can rejoin its paragraphs.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from collections.abc import Iterator
@@ -21,6 +22,10 @@ from ingest.types import Block
 logger = logging.getLogger(__name__)
 
 _TEXT_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BLANK = re.compile(r"\n[ \t\u00a0]*\n")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -37,8 +42,19 @@ _MD_INLINE = [
 
 
 def decode_text(path: Path, raw: bytes) -> str:
-    """Decode text bytes: UTF-8 first, then the Windows/Latin-1 encodings councils
-    still produce. Refuses content that is really binary."""
+    """Decode text bytes: by its byte-order mark when it has one (Notepad's
+    "Unicode" and Word's web pages are UTF-16), else UTF-8 first, then the
+    Windows/Latin-1 encodings councils still produce. Refuses content that is
+    really binary."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise LoadError(str(path), f"marked as {encoding.upper()} but not valid {encoding.upper()} "
+                                           f"({exc.reason})") from exc
+            logger.info("%s: decoded as %s", path, encoding)
+            return _checked(path, text)
     if b"\x00" in raw[:8192]:
         raise LoadError(str(path), "binary content, not text (NUL bytes found)")
     for encoding in _TEXT_ENCODINGS:
@@ -48,11 +64,16 @@ def decode_text(path: Path, raw: bytes) -> str:
             continue
         if encoding != "utf-8-sig":
             logger.info("%s: decoded as %s", path, encoding)
-        sample = text[:8192]
-        if sample and len(_CONTROL.findall(sample)) / len(sample) > 0.05:
-            raise LoadError(str(path), "binary content, not text (control characters)")
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        return _checked(path, text)
     raise LoadError(str(path), "could not decode text")  # pragma: no cover - latin-1 decodes all
+
+
+def _checked(path: Path, text: str) -> str:
+    """The decoded text with Unix line ends, unless it is mostly control characters."""
+    sample = text[:8192]
+    if sample and len(_CONTROL.findall(sample)) / len(sample) > 0.05:
+        raise LoadError(str(path), "binary content, not text (control characters)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_txt(path: Path, raw: bytes) -> Iterator[Block]:
