@@ -21,6 +21,12 @@ PIPELINE_VERSION = "2"
 every paper is re-ingested on the next run."""
 
 NOT_A_PAPER_PREFIX = "_"
+OFFICE_OWNER_PREFIX = "~$"
+"""Word, Excel and PowerPoint write `~$name.docx` beside a document while it is
+open: a few bytes naming who has it open, never a paper."""
+_SAVE_AS = {".doc": ".docx or PDF", ".rtf": ".docx or PDF", ".odt": ".docx or PDF", ".wpd": ".docx or PDF",
+            ".pages": ".docx or PDF", ".xps": "PDF"}
+"""Formats a word processor can save again in one this product reads."""
 """Files such as `_PROVENANCE.md` sit beside the papers without being ingested."""
 
 
@@ -106,7 +112,7 @@ def _read_candidate(path: Path, root: Path, max_bytes: int, explicit: bool) -> C
     name = path.name
     if name.endswith(SIDECAR_SUFFIX) or name.startswith("."):
         raise _NotAPaper
-    if name.startswith(NOT_A_PAPER_PREFIX) and not explicit:
+    if name.startswith((NOT_A_PAPER_PREFIX, OFFICE_OWNER_PREFIX)) and not explicit:
         raise _NotAPaper
     if path.is_symlink():
         target = path.resolve()
@@ -129,7 +135,10 @@ def check_admissible(path: Path, size: int, max_bytes: int) -> None:
     the corpus folder or uploaded. Raises `LoadError` with the reason."""
     if not is_supported(path):
         supported = ", ".join(SUPPORTED_SUFFIXES)
-        raise LoadError(str(path), f"unsupported file type '{path.suffix or path.name}' (supported: {supported})")
+        hint = _SAVE_AS.get(path.suffix.lower())
+        advice = f"; save it as {hint}" if hint else ""
+        kind = path.suffix or path.name
+        raise LoadError(str(path), f"unsupported file type '{kind}' (supported: {supported}){advice}")
     if size > max_bytes:
         raise LoadError(
             str(path),

@@ -109,6 +109,9 @@ def _bad_corpus(root: Path, outside: Path) -> Path:
     (corpus / "Minutes – Café Society 2019.txt").write_text("Les membres ont approuvé le budget du café.")
     make_docx(corpus / "table.docx", "Budget", ["Set by cabinet."], [["Scheme", "Cost"], ["Roads", "£5m"]])
     (corpus / "notes.xyz").write_text("not a paper")
+    (corpus / "legacy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+    (corpus / "~$table.docx").write_bytes(b"\x0bJane Smith" + bytes(150))
+    (corpus / "unicode.txt").write_bytes("The precept was set at £12,400.".encode("utf-16"))
     (outside / "secret.txt").write_text("Outside the corpus.")
     os.symlink(outside / "secret.txt", corpus / "link.txt")
     return corpus
@@ -127,17 +130,19 @@ def test_bad_input_is_reported_and_the_rest_lands(tmp_path: Path, embedder: Mini
     assert "encrypted PDF" in failed["encrypted.pdf"]
     assert "over the 1.0 MB limit" in failed["huge.txt"]
     assert "unsupported file type '.xyz'" in failed["notes.xyz"]
+    assert failed["legacy.doc"].endswith("save it as .docx or PDF")
     assert "symlink points outside the corpus" in failed["link.txt"]
-    assert len(failed) == 7
+    assert len(failed) == 8, "Office's ~$ owner file is not a paper, so not a failure"
     skipped = {Path(s.path).name: s.error for s in report.skipped}
     first = Path(report.added[0]).parent / "copy of good.txt"
     assert skipped == {"good.txt": f"same content as {first}; skipped"}
     landed = sorted(Path(p).name for p in report.added)
     assert landed == ["Minutes – Café Society 2019.txt", "copy of good.txt", "good.pdf", "page.html", "table.docx",
-                      "windows.txt"]
+                      "unicode.txt", "windows.txt"]
     text = " ".join(store.collection.get(include=["documents"])["documents"])
     assert "stealCookies" not in text and "Outside the corpus" not in text
     assert "Scheme: Roads | Cost: £5m" in text and "Council’s grant is £2m" in text
+    assert "precept was set at £12,400" in text
     assert_consistent(store)
 
 
