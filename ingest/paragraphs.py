@@ -15,7 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ingest.reflow import clean_line, ends_sentence, join, should_join
+from ingest.dates import MONTH_PATTERN
+from ingest.reflow import clean_line, closing_mark, ends_sentence, join, should_join
 from ingest.structure import (
     PAGE_NUMBER,
     PROCEDURAL,
@@ -41,7 +42,15 @@ _RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-
 """"RESOLVED: that" / "Resolved –": it introduces the resolution's items, which
 are the paragraphs a reader cites; the lead-in itself becomes their heading."""
 _LABEL_VALUE = re.compile(r"^[^:]{1,40}:\s*\S")
+_TABLE_RULE_CELL = re.compile(r"^:?-{3,}:?$")
 _WORD = re.compile(r"[A-Za-z]+")
+_DAY_COMMA = re.compile(rf"\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,$", re.IGNORECASE)
+_YEAR_OPENS = re.compile(r"^(?:19|20)\d\d\b")
+_OPEN_END = re.compile(r"(?:,|(?<!; )\b(?:and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was))$")
+"""Where no sentence ends: a comma or a small word in lower case, but not the
+"; and" that closes one clause of a list or of a resolution's recitals. A
+trailing dash or slash is not enough across blocks: tables and web addresses
+end that way."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +82,24 @@ def _is_caps_title(line: str) -> bool:
     return len(letters) >= 6 and 2 <= len(words) <= 15 and all(c.isupper() for c in letters)
 
 
+def _pipe_row(line: str) -> str:
+    """A Markdown table row ("| 1. | Apologies |   |"), as pages and text exports
+    leave them, read as its filled cells ("1. | Apologies"), a paragraph of its
+    own; a rule row ("| --- | --- |") or a lone "|" reads as nothing."""
+    if not line.startswith("|"):
+        return line
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    return " | ".join(c for c in cells if c and not _TABLE_RULE_CELL.match(c))
+
+
 def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
     """One block → paragraphs: lines are rejoined where the sentence runs on,
     and split where a bullet, numbered clause, item or vote line starts."""
     raw = block.text.split("\n")
     fills: list[float | None] = list(block.fills) if len(block.fills) == len(raw) else [None] * len(raw)
-    pairs = [(clean_line(ln), f) for ln, f in zip(raw, fills, strict=True)]
+    cleaned = [clean_line(ln) for ln in raw]
+    rows = {_pipe_row(ln) for ln in cleaned if ln.startswith("|")}
+    pairs = [(_pipe_row(ln), f) for ln, f in zip(cleaned, fills, strict=True)]
     pairs = [(ln, f) for ln, f in pairs if ln and not _BOILERPLATE.match(ln) and not PAGE_NUMBER.match(ln)]
     if not pairs:
         return []
@@ -107,6 +128,10 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
         current, current_kind = "", block.kind
 
     for index, (line, fill) in enumerate(pairs):
+        if line in rows:  # a table row stands alone, as a DOCX or PDF table's rows do
+            flush()
+            out.append(_Para(line, "table", block.page))
+            continue
         bullet = is_bullet(line)
         runs_on = index + 1 < len(pairs) and pairs[index + 1][0][:1].islower()
         if current and not bullet and (should_join(current, line, last_fill) or closes_motion(current, line)):
@@ -137,19 +162,37 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
 
 def _join_across_blocks(parts: list[_Para]) -> list[_Para]:
     """A sentence cut by a page break or a stray blank line runs on into the next
-    block when that block starts in lower case."""
+    block (`_runs_on`); a block that is only a full stop closes the one above."""
     out: list[_Para] = []
     for part in parts:
         prev = out[-1] if out else None
-        if (
-            prev is not None and part.kind == "text" and part.text[:1].islower() and not ends_sentence(prev.text)
-            and (prev.kind in ("text", "list_item") or (prev.kind == "heading" and not prev.text.endswith(":")))
-        ):
+        if prev is not None and closing_mark(part.text):  # a "heading" that lacked its full stop was a sentence
+            out[-1] = replace(prev, text=prev.text + part.text, kind="text" if prev.kind == "heading" else prev.kind)
+        elif prev is not None and _runs_on(prev, part):
             kind = "text" if prev.kind == "heading" else prev.kind
             out[-1] = replace(prev, text=f"{prev.text} {part.text}", kind=kind)
         else:
             out.append(part)
     return out
+
+
+def _runs_on(prev: _Para, part: _Para) -> bool:
+    """Whether `part` continues the sentence `prev` leaves open: it starts in
+    lower case; or `prev` ends on a word or mark no sentence ends on ("the",
+    "of", a comma) and `part` is plain text that opens nothing new; or `prev`
+    ends on a date's day ("Monday, August 20,") and `part` opens with its year,
+    which is not an item number."""
+    if ends_sentence(prev.text):
+        return False
+    if not (prev.kind in ("text", "list_item") or (prev.kind == "heading" and not prev.text.endswith(":"))):
+        return False
+    if part.kind == "text" and part.text[:1].islower():
+        return True
+    if prev.kind == "heading":
+        return False
+    if _DAY_COMMA.search(prev.text) and _YEAR_OPENS.match(part.text):
+        return True
+    return part.kind == "text" and bool(_OPEN_END.search(prev.text)) and not opens_paragraph(part.text)
 
 
 def _agenda_lines(parts: list[_Para]) -> list[_Para]:

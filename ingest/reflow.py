@@ -21,6 +21,8 @@ _TERMINAL = (".", "!", "?", ";", ":")
 _CLOSERS = "\"'”’)]» "
 _CONTINUES = re.compile(r"(?:[,–&/(-]|\b(?:and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was))$", re.I)
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-$")
+_PUNCTUATION_ONLY = re.compile(r"^[.,;:!?)\]”’\"']+$")
+"""A line that is only the mark closing the line above ("." after a web link in Markdown)."""
 _SUFFIXES = ("tion", "sion", "ment", "ing", "ed", "ly", "ity", "ance", "ence", "ise", "ize", "ised", "ized",
              "isation", "ization", "ness", "able", "ible", "al", "ial", "ous", "er", "ers", "ate", "ated")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -43,13 +45,18 @@ def ends_sentence(text: str) -> bool:
     return text.rstrip(_CLOSERS).endswith(_TERMINAL)
 
 
+def closing_mark(line: str) -> bool:
+    """Whether `line` is only the mark that closes the line above."""
+    return bool(_PUNCTUATION_ONLY.match(line))
+
+
 def should_join(prev: str, nxt: str, fill: float | None) -> bool:
     """Whether `nxt` continues the paragraph whose last line is `prev`; `fill` is
     how far across the column `prev` ran, when the layout is known."""
     if not prev or not nxt or opens_paragraph(nxt):
         return False
-    if URL_ONLY.match(nxt):
-        return True  # a link on a line of its own belongs to the sentence that cites it
+    if URL_ONLY.match(nxt) or closing_mark(nxt):
+        return True  # a link, or the full stop after one, belongs to the sentence above
     starts_lower = nxt[0].islower()
     if _HYPHENATED.search(prev) and starts_lower:
         return True
@@ -64,6 +71,8 @@ def should_join(prev: str, nxt: str, fill: float | None) -> bool:
 
 def join(prev: str, nxt: str, vocabulary: set[str]) -> str:
     """`prev` and `nxt` as one line, undoing a hyphen the typesetter added."""
+    if closing_mark(nxt):
+        return prev + nxt
     hyphen = _HYPHENATED.search(prev)
     if hyphen and nxt[:1].islower():
         left = hyphen.group(1)

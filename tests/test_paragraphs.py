@@ -114,6 +114,55 @@ def test_sentence_cut_by_a_blank_line_runs_on() -> None:
     ]
 
 
+def test_a_sentence_cut_by_a_page_break_runs_on_even_into_a_capital() -> None:
+    """From real minutes: a page ends on "the" or on a date's day, and the next
+    page goes on with a name or the year (which is not an item number)."""
+    blocks = [
+        Block("She suggested the", page=3), Block("City implement a study of boat ramp usage.", page=4),
+        Block("Motion: Mayor Kibbey moved that Council leave the record open until Monday, August 20,", page=4),
+        Block("2018. Councilor Tuttle seconded. Motion passed 5-0.", page=5),
+    ]
+    _, paragraphs = segment("doc", blocks)
+    assert [p.text for p in paragraphs] == [
+        "She suggested the City implement a study of boat ramp usage.",
+        "Motion: Mayor Kibbey moved that Council leave the record open until Monday, August 20, 2018. "
+        "Councilor Tuttle seconded. Motion passed 5-0.",
+    ]
+    assert all(p.item is None for p in paragraphs), "the year opened no item"
+
+
+def test_markdown_table_rows_left_in_a_page_read_as_their_cells() -> None:
+    """A web page of minutes whose table was pasted as Markdown, one row per paragraph."""
+    blocks = [Block("|"), Block("| --- | --- | --- |\n| 1. | Apologies | |"), Block("|"),
+              Block("| | Cllr Smith cannot attend due to personal reasons. |")]
+    _, paragraphs = segment("doc", blocks)
+    assert [p.text for p in paragraphs] == ["1. | Apologies", "Cllr Smith cannot attend due to personal reasons."]
+    table = "| Scheme | Cost |\n|---|---|\n| roads and paths | £5m |\n| schools | £7m |"
+    _, paragraphs = segment("doc", [Block(table)])
+    assert [(p.text, p.kind) for p in paragraphs] == [
+        ("Scheme | Cost", "table"), ("roads and paths | £5m", "table"), ("schools | £7m", "table")]
+
+
+def test_a_full_stop_on_its_own_line_closes_the_sentence_above() -> None:
+    """Markdown press releases put the full stop after a link on its own line."""
+    for blocks in ([Block("Tune in by visiting council’s website\n.")],
+                   [Block("Tune in by visiting council’s website"), Block(".")]):
+        _, paragraphs = segment("doc", blocks)
+        assert [p.text for p in paragraphs] == ["Tune in by visiting council’s website."]
+
+
+def test_blocks_that_end_a_clause_a_table_row_or_a_link_stay_apart() -> None:
+    blocks = [
+        Block("WHEREAS, staff relies on revenue from these fees; and"), Block("WHEREAS, the Council concludes."),
+        Block("See https://example.gov.uk/planning/"), Block("All applications are discussed."),
+        Block("ITEM Budget 2016-"), Block("REVENUE"),
+        Block("A G E N D A"), Block("BOARD OF HEALTH"),
+        Block("The following were agreed, as amended,"), Block("• Grant of £450 to the club."),
+    ]
+    _, paragraphs = segment("doc", blocks)
+    assert len(paragraphs) == len(blocks)
+
+
 def test_hyphenation_is_undone_with_the_paper_s_own_words() -> None:
     lines = "The organ-\nisation agreed the part-\nexchange. The organisation met again."
     _, paragraphs = segment("doc", [Block(lines, page=1, fills=(1.0, 1.0, 0.5))])
