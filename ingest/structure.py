@@ -85,6 +85,9 @@ def item_title(text: str) -> str | None:
     if not match:
         return None
     rest = text[match.end():]
+    shouted = None if _REFERENCE.match(text) else _shouted_title(rest)
+    if shouted:
+        return None if is_procedural(shouted) else (text[: match.end()] + shouted).strip()
     split = _TITLE_END.search(rest)
     title = rest[: split.start()] if split and split.start() > 0 else rest
     referenced = bool(_REFERENCE.match(text))
@@ -102,6 +105,33 @@ def item_title(text: str) -> str | None:
     if is_procedural(title):
         return None
     return (text[: match.end()] + title).strip()
+
+
+def _shouted_title(rest: str) -> str | None:
+    """A title in capitals run into the item's text, as minutes typed in one
+    paragraph set it: "CORRESPONDENCE The chair had received …", "PARISH
+    NOTICEBOARDS – update on options …". The capitals end the title where the
+    text goes on in ordinary case; a lone capital letter there ("PUBLIC FORUM A
+    member of the public …") is the text's first word. A short word in capitals
+    alone ("CCTV cameras were …", "NHS England …") opens a sentence, not a title."""
+    words = rest.split()
+    run: list[str] = []
+    for word in words:
+        letters = [c for c in word if c.isalpha()]
+        if not letters and word in ("&", "/", "+"):
+            run.append(word)  # "FINANCE & POLICIES"
+            continue
+        if not letters or not all(c.isupper() for c in letters):
+            break
+        run.append(word)
+    while run and sum(c.isalpha() for c in run[-1]) <= 1:
+        run.pop()
+    if not run or len(run) == len(words):
+        return None
+    following = words[len(run)]
+    if len(run) == 1 and (sum(c.isalpha() for c in run[0]) < 5 or following[:1].islower()):
+        return None  # "CCTV cameras …", "NHS England …": an acronym opening a sentence
+    return " ".join(run).rstrip(" :;,–-")
 
 
 def is_item_heading(text: str) -> bool:

@@ -131,6 +131,21 @@ def test_a_sentence_cut_by_a_page_break_runs_on_even_into_a_capital() -> None:
     assert all(p.item is None for p in paragraphs), "the year opened no item"
 
 
+def test_an_item_title_in_capitals_run_into_its_text_heads_the_item() -> None:
+    """Minutes typed one paragraph per item: "8. CORRESPONDENCE The chair had …"."""
+    blocks = [Block("7. HIGHWAYS MATTERS"), Block("7.1 Parking on pavements was not discussed."),
+              Block("8. CORRESPONDENCE The chair had received a letter from ALCC."),
+              Block("9. PARISH NOTICEBOARDS – update on options The chair would put the board up."),
+              Block("10. CCTV cameras were installed at the hall."),
+              Block("11. PUBLIC FORUM A member of the public asked about the website.")]
+    _, paragraphs = segment("doc", blocks)
+    item = {p.text.split()[0]: p.item for p in paragraphs}
+    assert item["7.1"] == "7. HIGHWAYS MATTERS"
+    assert item["8."] == "8. CORRESPONDENCE" and item["9."] == "9. PARISH NOTICEBOARDS"
+    assert item["10."] == "9. PARISH NOTICEBOARDS", "a numbered sentence opens no item"
+    assert item["11."] == "11. PUBLIC FORUM", "the sentence's first word is not part of the title"
+
+
 def test_markdown_table_rows_left_in_a_page_read_as_their_cells() -> None:
     """A web page of minutes whose table was pasted as Markdown, one row per paragraph."""
     blocks = [Block("|"), Block("| --- | --- | --- |\n| 1. | Apologies | |"), Block("|"),
