@@ -43,6 +43,9 @@ _RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-
 are the paragraphs a reader cites; the lead-in itself becomes their heading."""
 _LABEL_VALUE = re.compile(r"^[^:]{1,40}:\s*\S")
 _TABLE_RULE_CELL = re.compile(r"^:?-{3,}:?$")
+_REPORTED = re.compile(r"\S\s+(?:proposed|seconded|moved|advised|asked|reported|agreed|resolved|elected)\b")
+"""Someone proposed, seconded, advised …: a line saying what happened, not a
+title, though minutes often leave its full stop off."""
 _WORD = re.compile(r"[A-Za-z]+")
 _DAY_COMMA = re.compile(rf"\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,$", re.IGNORECASE)
 _YEAR_OPENS = re.compile(r"^(?:19|20)\d\d\b")
@@ -71,7 +74,7 @@ def _is_heading_line(line: str, alone: bool) -> bool:
         return False
     if _is_caps_title(line) and len(words) <= 15:
         return True
-    return len(words) <= 15 and not ends_sentence(line)
+    return len(words) <= 15 and not ends_sentence(line) and not _REPORTED.search(line)
 
 
 def _is_caps_title(line: str) -> bool:

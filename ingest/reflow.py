@@ -27,14 +27,25 @@ _SUFFIXES = ("tion", "sion", "ment", "ing", "ed", "ly", "ity", "ance", "ence", "
              "isation", "ization", "ness", "able", "ible", "al", "ial", "ous", "er", "ers", "ate", "ated")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _PRIVATE_BULLET = re.compile(r"^[\ue000-\uf8ff]\s*")
-_LIGATURE_GLYPHS = {"\u019f": "ti", "\u01a9": "tt", "\u01ab": "tti"}
-"""Glyphs some PDF fonts emit for the "ti", "tt" and "tti" ligatures."""
-_LIGATURE = re.compile(r"(?<=[a-z])[\u019f\u01a9\u01ab]|[\u019f\u01a9\u01ab](?=[a-z])")
+_LIGATURE_GLYPHS = {"\u019f": "ti", "\u01a9": "tt", "\u01ab": "tti", "\u01af": "ff"}
+"""Glyphs some PDF fonts (Calibri's, from Word) emit for the "ti", "tt", "tti" and
+"ff" ligatures: glyph numbers 415, 425, 427 and 431 read as characters."""
+_LIGATURE = re.compile(r"(?<=[a-z])[\u019f\u01a9\u01ab\u01af]|[\u019f\u01a9\u01ab\u01af](?=[a-z])")
+_CID = re.compile(r"\(cid:(\d+)\)")
+"""A glyph the PDF's font maps to no character, as pdfminer writes it: "rela(cid:415)onship"."""
+
+
+def _glyph(match: re.Match[str]) -> str:
+    """A ligature glyph's letters; any other unmapped glyph (a signature's
+    squiggle, a symbol font's bullet) carries no text."""
+    char = chr(int(match.group(1))) if int(match.group(1)) < 0x110000 else ""
+    return char if char in _LIGATURE_GLYPHS else ""
 
 
 def clean_line(line: str) -> str:
     """Normalise one line: compatibility forms (ligatures), odd spaces, symbol-font
     bullets, and the ligature glyphs some PDF fonts produce."""
+    line = _CID.sub(_glyph, line)
     line = _LIGATURE.sub(lambda m: _LIGATURE_GLYPHS[m.group(0)], line)
     line = unicodedata.normalize("NFKC", line)
     line = _PRIVATE_BULLET.sub("• ", line)

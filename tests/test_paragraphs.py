@@ -146,6 +146,24 @@ def test_an_item_title_in_capitals_run_into_its_text_heads_the_item() -> None:
     assert item["11."] == "11. PUBLIC FORUM", "the sentence's first word is not part of the title"
 
 
+def test_glyphs_the_font_maps_to_no_character_are_read_as_their_letters() -> None:
+    """Word's Calibri ligatures come out of pdfminer as "(cid:415)"; a signature's
+    glyphs carry no text at all."""
+    _, paragraphs = segment("doc", [Block("Our rela(cid:415)onship helped us a(cid:425)ract and "
+                                          "ge(cid:427)ng e(cid:431)ective ac(cid:415)on."),
+                                    Block("Chairman (cid:2)(cid:1) J.O. Ritchie")])
+    assert [p.text for p in paragraphs] == ["Our relationship helped us attract and getting effective action.",
+                                            "Chairman J.O. Ritchie"]
+
+
+def test_a_proposer_line_without_its_full_stop_is_not_a_heading() -> None:
+    """Web-page minutes, one <p> per line: the proposer line must stay citable."""
+    _, paragraphs = segment("doc", [Block("Minutes:"),
+                                    Block("Cllr Mrs Clements proposed acceptance of the minutes seconded by Cllr Hand"),
+                                    Block("Election of Vice-Chair"), Block("Nothing reported")])
+    assert [p.kind for p in paragraphs] == ["heading", "text", "heading", "text"]
+
+
 def test_markdown_table_rows_left_in_a_page_read_as_their_cells() -> None:
     """A web page of minutes whose table was pasted as Markdown, one row per paragraph."""
     blocks = [Block("|"), Block("| --- | --- | --- |\n| 1. | Apologies | |"), Block("|"),
