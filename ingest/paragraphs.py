@@ -43,6 +43,9 @@ _RESOLUTION_LEAD_IN = re.compile(r"^resolved\s*(?:[:–-]\s*)?(?:that)?\s*[:–-
 are the paragraphs a reader cites; the lead-in itself becomes their heading."""
 _LABEL_VALUE = re.compile(r"^[^:]{1,40}:\s*\S")
 _TABLE_RULE_CELL = re.compile(r"^:?-{3,}:?$")
+_CONTACT = re.compile(r"^(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?[\d\s().-]{9,}|www\.\S+)$")
+"""An e-mail address, a telephone number or a web address alone on its line:
+content a reader looks up, never a title."""
 _REPORTED = re.compile(r"\S\s+(?:proposed|seconded|moved|advised|asked|reported|agreed|resolved|elected)\b")
 """Someone proposed, seconded, advised …: a line saying what happened, not a
 title, though minutes often leave its full stop off."""
@@ -74,6 +77,8 @@ def _is_heading_line(line: str, alone: bool) -> bool:
         return False
     if _is_caps_title(line) and len(words) <= 15:
         return True
+    if _CONTACT.match(line) or _OPEN_END.search(line):
+        return False  # a contact line, or a line that breaks off mid-sentence
     return len(words) <= 15 and not ends_sentence(line) and not _REPORTED.search(line)
 
 

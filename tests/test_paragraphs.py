@@ -164,6 +164,15 @@ def test_a_proposer_line_without_its_full_stop_is_not_a_heading() -> None:
     assert [p.kind for p in paragraphs] == ["heading", "text", "heading", "text"]
 
 
+def test_contact_lines_and_lines_broken_off_are_not_headings() -> None:
+    lines = ["Communities Team", "0141 287 0060", "communitycouncils@glasgow.gov.uk",
+             "Refurbishment Fund - small improvement projects, available to Parish Councils,",
+             "Playground Fund - grants for playground improvement projects, and the"]
+    _, paragraphs = segment("doc", [Block(line) for line in lines])
+    assert [p.kind for p in paragraphs][:3] == ["heading", "text", "text"]
+    assert all(p.kind != "heading" for p in paragraphs[3:])
+
+
 def test_markdown_table_rows_left_in_a_page_read_as_their_cells() -> None:
     """A web page of minutes whose table was pasted as Markdown, one row per paragraph."""
     blocks = [Block("|"), Block("| --- | --- | --- |\n| 1. | Apologies | |"), Block("|"),
