@@ -16,18 +16,18 @@ from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported
 from ingest.metadata import sidecar_path
 from ingest.report import Failure
 
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 """Part of every content hash: bump it when loading or segmentation changes, and
 every paper is re-ingested on the next run."""
 
 NOT_A_PAPER_PREFIX = "_"
+"""Files such as `_PROVENANCE.md` sit beside the papers without being ingested."""
 OFFICE_OWNER_PREFIX = "~$"
 """Word, Excel and PowerPoint write `~$name.docx` beside a document while it is
 open: a few bytes naming who has it open, never a paper."""
 _SAVE_AS = {".doc": ".docx or PDF", ".rtf": ".docx or PDF", ".odt": ".docx or PDF", ".wpd": ".docx or PDF",
             ".pages": ".docx or PDF", ".xps": "PDF"}
 """Formats a word processor can save again in one this product reads."""
-"""Files such as `_PROVENANCE.md` sit beside the papers without being ingested."""
 
 
 @dataclass
