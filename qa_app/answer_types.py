@@ -279,6 +279,32 @@ _NAMED_ROLE = re.compile(rf"\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?P<r
 def names_the_role(sentence: str, question: str) -> bool:
     """For "the name of the Director" questions, whether the sentence mentions
     the role at all: a name next to another role ("Cabinet member …, Councillor
-    Tony Smith") is not the Director's. True for every other question."""
+    Tony Smith") is not the Director's. For any question naming a role, the
+    sentence must not speak of that role only with another rank: the
+    Vice-Chairman's election does not say who was elected Chairman."""
     match = _NAMED_ROLE.search(question)
-    return match is None or re.search(rf"\b{re.escape(match.group('role'))}", sentence, re.IGNORECASE) is not None
+    if match is not None and re.search(rf"\b{re.escape(match.group('role'))}", sentence, re.IGNORECASE) is None:
+        return False
+    return not _rank_clash(sentence, question)
+
+
+_RANK = re.compile(rf"\b(?:(?P<rank>vice|deputy|assistant|acting|interim|former)[\s-]+)?(?P<role>{_ROLE_WORDS})\b",
+                   re.IGNORECASE)
+_SAME_ROLE = {"chairman": "chair", "chairwoman": "chair", "chairperson": "chair"}
+
+
+def _ranks(text: str) -> set[tuple[str, str]]:
+    """Each role the text names, with the rank word before it ("" for none)."""
+    return {((m["rank"] or "").lower(), _SAME_ROLE.get(m["role"].lower(), m["role"].lower()))
+            for m in _RANK.finditer(text)}
+
+
+def _rank_clash(sentence: str, question: str) -> bool:
+    """The question names a role at one rank ("Chairman") and the sentence names
+    that role, but only at others ("Vice-Chairman")."""
+    said = _ranks(sentence)
+    for rank, role in _ranks(question):
+        ranks_said = {r for r, name in said if name == role}
+        if ranks_said and rank not in ranks_said:
+            return True
+    return False

@@ -17,6 +17,7 @@ from qa_app.answer_types import (
     VOTE,
     focus_words,
     has_type,
+    names_the_role,
     person_names,
     question_type,
     topic_words,
@@ -318,6 +319,17 @@ def test_plural_date_questions_want_a_date_and_a_trust_is_not_a_person() -> None
     assert person_names("Organisation: Friends of the Park | Project Summary: new benches", "Who applied?") == []
     assert person_names("Cllr Shewell, proposed by Cllr Hayward.", "Who was elected Chairman?") == [
         "Cllr Shewell", "Cllr Hayward"]
+
+
+def test_the_vice_chairman_s_election_does_not_say_who_is_chairman() -> None:
+    """Every annual meeting elects both, one line after the other."""
+    question = "Who was elected Chairman of Tintern Community Council for 2019/20?"
+    assert names_the_role("808. Election of Chairman for 2019/20: Cllr Shewell, proposed by Cllr Hayward.", question)
+    assert not names_the_role("809. Election of Vice-Chairman for 2019/20: Cllr Hayward, proposed by Cllr Evans.",
+                              question)
+    assert names_the_role("The Mayor and the Deputy Mayor attended.", "Who is the Mayor?")
+    assert not names_the_role("Cllr Smith was elected Chair.", "Who is the vice-chair?")
+    assert names_the_role("Cllr Smith thanked everyone.", "Who is the vice-chair?"), "no role named, no clash"
 
 
 def test_minute_numbers_are_labels_and_fees_are_money() -> None:
