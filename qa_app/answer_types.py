@@ -10,9 +10,11 @@ mention the Director but never her name.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ingest.dates import MONTH_PATTERN
 from ingest.terms import content_terms
+from qa_app.models import COMMON_WORDS_PATH
 
 MONEY = "money"
 NUMBER = "number"
@@ -152,10 +154,21 @@ def question_type(question: str) -> str | None:
     return None
 
 
+@cache
+def _common_words() -> frozenset[str]:
+    """Words English mostly writes in lower case; none if the list is missing."""
+    try:
+        return frozenset(COMMON_WORDS_PATH.read_text(encoding="utf-8").split())
+    except OSError:
+        return frozenset()
+
+
 def person_names(sentence: str, question: str = "") -> list[str]:
     """Things in `sentence` that look like a person's name and are not already in
     the question: an honorific and a capitalised word, or a run of two or more
-    capitalised words none of which is an institution or role word."""
+    capitalised words none of which is an institution or role word and not all
+    of which are words English mostly writes in lower case ("Cheque Payments for
+    Approval" is a heading's words; "Grant Shapps" is a name)."""
     asked = {w.lower().strip("'’") for w in re.findall(r"[\w'’-]+", question)}
     names = [m.group() for m in _HONORIFIC.finditer(sentence)]
     names += [m["name"] for m in _MOVED_BY.finditer(sentence) if m["name"].lower() not in _NOT_NAME_WORDS
@@ -163,6 +176,8 @@ def person_names(sentence: str, question: str = "") -> list[str]:
     for match in _CAPITALISED.finditer(sentence):
         words = match.group().split()
         if any(w.lower() in _NOT_NAME_WORDS or w.lower().strip("'’") in asked for w in words):
+            continue
+        if all(w.lower().rstrip("'’s") in _common_words() or w.lower() in _common_words() for w in words):
             continue
         names.append(match.group())
     kept = [n for n in names if n.split()[-1].lower().strip("'’") not in asked]

@@ -321,6 +321,14 @@ def test_plural_date_questions_want_a_date_and_a_trust_is_not_a_person() -> None
         "Cllr Shewell", "Cllr Hayward"]
 
 
+def test_a_heading_s_capitalised_words_are_not_a_person() -> None:
+    """Words English mostly writes in lower case make a title, not a name."""
+    line = "7.1.2 Cheque Payments for Approval from September 2020 – The Parish Clerk itemised the payments."
+    assert person_names(line, "Who was appointed Parish Clerk?") == []
+    assert not has_type(line, PERSON, "Who was appointed Parish Clerk?")
+    assert person_names("Grant Shapps and Sally Sahin attended.") == ["Grant Shapps", "Sally Sahin"]
+
+
 def test_the_vice_chairman_s_election_does_not_say_who_is_chairman() -> None:
     """Every annual meeting elects both, one line after the other."""
     question = "Who was elected Chairman of Tintern Community Council for 2019/20?"

@@ -1,7 +1,9 @@
 """Fitted artefacts shipped with the product, written by `bench/train_answerer.py`.
 
 `answerer.json` holds the sentence scorer, the abstention model and the
-abstention threshold fitted to a stated false-abstention target."""
+abstention threshold fitted to a stated false-abstention target;
+`common_words.txt` the words English mostly writes in lower case, counted by
+`bench/common_words.py` on public text."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import json
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).resolve().parent / "answerer.json"
+COMMON_WORDS_PATH = Path(__file__).resolve().parent / "common_words.txt"
+"""Words English mostly writes in lower case (`bench/common_words.py`)."""
 DEFAULT_THRESHOLD = 0.5
 """Used only before the first fit, when no artefact exists yet."""
 
