@@ -52,9 +52,11 @@ title, though minutes often leave its full stop off."""
 _WORD = re.compile(r"[A-Za-z]+")
 _DAY_COMMA = re.compile(rf"\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,$", re.IGNORECASE)
 _YEAR_OPENS = re.compile(r"^(?:19|20)\d\d\b")
-_OPEN_END = re.compile(r"(?:,|(?<!; )\b(?:and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was))$")
+_OPEN_END = re.compile(
+    r"(?:(?<!; and)(?<!; or),|(?<!; )\b(?:and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was))$"
+)
 """Where no sentence ends: a comma or a small word in lower case, but not the
-"; and" that closes one clause of a list or of a resolution's recitals. A
+"; and" (or "; and,") that closes one clause of a list or of a resolution's recitals. A
 trailing dash or slash is not enough across blocks: tables and web addresses
 end that way."""
 

@@ -196,6 +196,7 @@ def test_a_full_stop_on_its_own_line_closes_the_sentence_above() -> None:
 def test_blocks_that_end_a_clause_a_table_row_or_a_link_stay_apart() -> None:
     blocks = [
         Block("WHEREAS, staff relies on revenue from these fees; and"), Block("WHEREAS, the Council concludes."),
+        Block("Reducing legal fees by £5 million; and,"), Block("Savings from the growth programme."),
         Block("See https://example.gov.uk/planning/"), Block("All applications are discussed."),
         Block("ITEM Budget 2016-"), Block("REVENUE"),
         Block("A G E N D A"), Block("BOARD OF HEALTH"),
