@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ingest.jsonl import read_jsonl  # noqa: E402
 from qa_app.models import COMMON_WORDS_PATH  # noqa: E402
 
 _WORD = re.compile(r"(?<![\w'’-])([A-Za-z][a-z]+)(?![\w'’-])")
@@ -42,13 +43,12 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def _documents(path: Path) -> Iterator[str]:
-    text = path.read_text(encoding="utf-8")
     if path.suffix == ".jsonl":
-        for line in text.splitlines():
-            if line.strip():
-                yield from _strings(json.loads(line))
+        for _, record in read_jsonl(path):
+            if isinstance(record, dict):
+                yield from _strings(record)
     else:
-        yield from _strings(json.loads(text))
+        yield from _strings(json.loads(path.read_text(encoding="utf-8")))
 
 
 def count(paths: list[Path]) -> tuple[Counter[str], Counter[str]]:

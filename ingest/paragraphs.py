@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ingest.dates import MONTH_PATTERN
-from ingest.reflow import clean_line, closing_mark, ends_sentence, join, should_join
+from ingest.reflow import OPEN_WORDS, clean_line, closing_mark, ends_sentence, join, should_join
 from ingest.structure import (
     PAGE_NUMBER,
     PROCEDURAL,
@@ -52,9 +52,7 @@ title, though minutes often leave its full stop off."""
 _WORD = re.compile(r"[A-Za-z]+")
 _DAY_COMMA = re.compile(rf"\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,$", re.IGNORECASE)
 _YEAR_OPENS = re.compile(r"^(?:19|20)\d\d\b")
-_OPEN_END = re.compile(
-    r"(?:(?<!; and)(?<!; or),|(?<!; )\b(?:and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was))$"
-)
+_OPEN_END = re.compile(rf"(?:(?<!; and)(?<!; or),|(?<!; )\b(?:{OPEN_WORDS}))$")
 """Where no sentence ends: a comma or a small word in lower case, but not the
 "; and" (or "; and,") that closes one clause of a list or of a resolution's recitals. A
 trailing dash or slash is not enough across blocks: tables and web addresses
@@ -108,9 +106,10 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
     raw = block.text.split("\n")
     fills: list[float | None] = list(block.fills) if len(block.fills) == len(raw) else [None] * len(raw)
     cleaned = [clean_line(ln) for ln in raw]
-    rows = {_pipe_row(ln) for ln in cleaned if ln.startswith("|")}
-    pairs = [(_pipe_row(ln), f) for ln, f in zip(cleaned, fills, strict=True)]
-    pairs = [(ln, f) for ln, f in pairs if ln and not _BOILERPLATE.match(ln) and not PAGE_NUMBER.match(ln)]
+    rows = [ln.startswith("|") for ln in cleaned]  # a table row stands alone, as a DOCX or PDF table's rows do
+    lines = [(_pipe_row(ln), f, row) for ln, f, row in zip(cleaned, fills, rows, strict=True)]
+    kept = [(ln, f, row) for ln, f, row in lines if ln and not _BOILERPLATE.match(ln) and not PAGE_NUMBER.match(ln)]
+    pairs = [(ln, f) for ln, f, _ in kept]
     if not pairs:
         return []
     if block.kind == "table":
@@ -138,7 +137,7 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
         current, current_kind = "", block.kind
 
     for index, (line, fill) in enumerate(pairs):
-        if line in rows:  # a table row stands alone, as a DOCX or PDF table's rows do
+        if kept[index][2]:
             flush()
             out.append(_Para(line, "table", block.page))
             continue

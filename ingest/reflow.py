@@ -19,7 +19,9 @@ FULL_LINE = 0.8
 """A line running at least this far across its column was wrapped, not ended."""
 _TERMINAL = (".", "!", "?", ";", ":")
 _CLOSERS = "\"'”’)]» "
-_CONTINUES = re.compile(r"(?:[,–&/(-]|\b(?:and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was))$", re.I)
+OPEN_WORDS = "and|or|of|the|to|in|for|with|by|a|an|at|on|from|that|be|is|are|was"
+"""Small words no sentence ends on: a line that stops on one goes on below."""
+_CONTINUES = re.compile(rf"(?:[,–&/(-]|\b(?:{OPEN_WORDS}))$", re.I)
 _HYPHENATED = re.compile(r"([A-Za-z]{2,})-$")
 _PUNCTUATION_ONLY = re.compile(r"^[.,;:!?)\]”’\"']+$")
 """A line that is only the mark closing the line above ("." after a web link in Markdown)."""
@@ -38,7 +40,8 @@ _CID = re.compile(r"\(cid:(\d+)\)")
 def _glyph(match: re.Match[str]) -> str:
     """A ligature glyph's letters; any other unmapped glyph (a signature's
     squiggle, a symbol font's bullet) carries no text."""
-    char = chr(int(match.group(1))) if int(match.group(1)) < 0x110000 else ""
+    number = int(match.group(1))
+    char = chr(number) if number < 0x110000 else ""
     return char if char in _LIGATURE_GLYPHS else ""
 
 

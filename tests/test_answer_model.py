@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ingest.config import Settings
+from ingest.embed import Embedder
 from ingest.errors import ConfigError
+from ingest.index import PaperStore
 from ingest.library import make_embedder, open_store
 from ingest.pipeline import run
 from ingest.types import Paragraph
@@ -71,44 +74,54 @@ instead of the product's embedder. A stale fit moves it further: see
 `test_a_feature_the_fit_never_saw_is_caught`."""
 
 
-def _council_dev_fingerprint(tmp_path: Path, settings: Settings) -> tuple[dict[str, float], dict[str, float]]:
-    """What the fit recorded, and the same figures from today's code: the
-    bundled papers ingested and asked through the product's own embedder, as
-    `bench/train_answerer.py` does."""
+@pytest.fixture(scope="module")
+def bundled_library(
+    tmp_path_factory: pytest.TempPathFactory, settings: Settings
+) -> Iterator[tuple[Settings, Embedder, PaperStore]]:
+    """The bundled papers ingested once with the product's own embedder, as
+    `bench/train_answerer.py` ingests them."""
+    local = settings.model_copy(update={"store_dir": tmp_path_factory.mktemp("bundled") / "index"})
+    embedder = make_embedder(local)
+    store = open_store(local, embedder)
+    assert run([CORPUS], store, embedder, max_bytes=local.max_file_bytes).ok
+    yield local, embedder, store
+    store.close()
+
+
+def _council_dev_fingerprint(
+    library: tuple[Settings, Embedder, PaperStore],
+) -> tuple[dict[str, float], dict[str, float]]:
+    """What the fit recorded, and the same figures from today's code."""
+    local, embedder, store = library
     recorded = default_models().info["fingerprint"]
     questions = load_council(Path(__file__).parent / "fixtures" / "council_dev.jsonl").questions
     assert recorded["set"] == "council_dev" and set(recorded["answerable"]) == {q.id for q in questions}
-    local = settings.model_copy(update={"store_dir": tmp_path / "index"})
-    embedder = make_embedder(local)
-    store = open_store(local, embedder)
-    try:
-        assert run([CORPUS], store, embedder, max_bytes=local.max_file_bytes).ok
-        engine = QAEngine(local, embedder=embedder, store=store)
-        answerer = ExtractiveAnswerer(embedder, idf=store.idf)
-        examples = collect(questions, "council_dev", engine.retriever, answerer, recorded["k"])
-        return recorded["answerable"], fingerprint(examples, answerer)
-    finally:
-        store.close()
+    engine = QAEngine(local, embedder=embedder, store=store)
+    answerer = ExtractiveAnswerer(embedder, idf=store.idf)
+    examples = collect(questions, "council_dev", engine.retriever, answerer, recorded["k"])
+    return recorded["answerable"], fingerprint(examples, answerer)
 
 
 def _moved(recorded: dict[str, float], now: dict[str, float]) -> dict[str, tuple[float, float]]:
     return {qid: (p, now[qid]) for qid, p in recorded.items() if abs(p - now[qid]) > DRIFT}
 
 
-def test_shipped_artefact_was_fitted_to_todays_features(tmp_path: Path, settings: Settings) -> None:
-    recorded, now = _council_dev_fingerprint(tmp_path, settings)
+def test_shipped_artefact_was_fitted_to_todays_features(
+    bundled_library: tuple[Settings, Embedder, PaperStore],
+) -> None:
+    recorded, now = _council_dev_fingerprint(bundled_library)
     moved = _moved(recorded, now)
     assert not moved, (f"P(answerable) recorded at fit time -> now: {moved}; the answer models were fitted to "
                        "other features: refit with bench/train_answerer.py")
 
 
 def test_a_feature_the_fit_never_saw_is_caught(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    bundled_library: tuple[Settings, Embedder, PaperStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Reading no question's answer kind (money, date, person...) is the kind of
     change that needs a refit; the recorded figures must show it."""
     monkeypatch.setattr(features, "question_type", lambda question: None)
-    recorded, now = _council_dev_fingerprint(tmp_path, settings)
+    recorded, now = _council_dev_fingerprint(bundled_library)
     assert len(_moved(recorded, now)) >= 3
 
 
