@@ -154,6 +154,17 @@ def question_type(question: str) -> str | None:
     return None
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+"""A possessive ending ("Council's", "Members’"), taken off before a word is looked up."""
+
+
+def _is_common(word: str) -> bool:
+    """Whether English mostly writes `word` in lower case, as it stands, without
+    its possessive ending, or as the singular of a plural ("Payments")."""
+    bare = _POSSESSIVE.sub("", word.lower())
+    return bare in _common_words() or (bare.endswith("s") and bare[:-1] in _common_words())
+
+
 @cache
 def _common_words() -> frozenset[str]:
     """Words English mostly writes in lower case; none if the list is missing."""
@@ -177,7 +188,7 @@ def person_names(sentence: str, question: str = "") -> list[str]:
         words = match.group().split()
         if any(w.lower() in _NOT_NAME_WORDS or w.lower().strip("'’") in asked for w in words):
             continue
-        if all(w.lower().rstrip("'’s") in _common_words() or w.lower() in _common_words() for w in words):
+        if all(_is_common(w) for w in words):
             continue
         names.append(match.group())
     kept = [n for n in names if n.split()[-1].lower().strip("'’") not in asked]

@@ -327,6 +327,7 @@ def test_a_heading_s_capitalised_words_are_not_a_person() -> None:
     assert person_names(line, "Who was appointed Parish Clerk?") == []
     assert not has_type(line, PERSON, "Who was appointed Parish Clerk?")
     assert person_names("Grant Shapps and Sally Sahin attended.") == ["Grant Shapps", "Sally Sahin"]
+    assert person_names("Will Hess seconded the Council's motion.") == ["Will Hess"]  # "hess" is not "he"
 
 
 def test_the_vice_chairman_s_election_does_not_say_who_is_chairman() -> None:
