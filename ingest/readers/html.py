@@ -4,6 +4,8 @@ Scripts and styles go first; then the page's own furniture (navigation, site
 header, footer, sidebars, forms). When the page has an `article` or `main`
 element, only that is read. Block elements become blocks, `<br>` a line break
 (so line-per-item minutes keep their lines), table rows one readable line each.
+An item of a numbered list (`<ol>`) is read with the number the browser draws
+before it, so "5. Precept" opens its item as it would typed out.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ingest.readers.list_numbers import HTML_TYPES, format_number
 from ingest.types import Block
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "head", "nav", "form",
@@ -52,21 +55,24 @@ def _walk(node: object) -> Iterator[Block]:
     from bs4 import NavigableString, Tag
 
     assert isinstance(node, Tag)
+    numbers = _list_numbers(node) if node.name == "ol" else {}
     inline: list[str] = []
     for child in node.children:
         if isinstance(child, Tag) and child.name in _BLOCKS:
             if "".join(inline).strip():
                 yield Block(text=_squash("".join(inline)))
             inline = []
+            label = numbers.get(id(child))
             if child.name == "tr":
                 cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["td", "th"])]
                 yield Block(text=" | ".join(c for c in cells if c), kind="table")
             elif child.find(_BLOCKS):
-                yield from _walk(child)
+                for n, block in enumerate(_walk(child)):
+                    yield Block(text=f"{label} {block.text}", kind=block.kind) if label and n == 0 else block
             else:
                 text = _squash(child.get_text(" "))
                 kind = "heading" if child.name in _HEADINGS else "list_item" if child.name == "li" else "text"
-                yield Block(text=text, kind=kind)
+                yield Block(text=f"{label} {text}" if label and text else text, kind=kind)
         elif isinstance(child, Tag):
             if child.find(_BLOCKS):
                 yield from _walk(child)
@@ -76,3 +82,25 @@ def _walk(node: object) -> Iterator[Block]:
             inline.append(str(child))
     if "".join(inline).strip():
         yield Block(text=_squash("".join(inline)))
+
+
+def _list_numbers(ol: object) -> dict[int, str]:
+    """The number a browser draws before each `<li>` of an `<ol>` ("3.", "c.",
+    "iv."), by the item's id: the list's `start` and `type`, and any `value`
+    an item sets, which the items after it count on from."""
+    from bs4 import Tag
+
+    assert isinstance(ol, Tag)
+    kind = HTML_TYPES.get(str(ol.get("type") or "1"), "decimal")
+    count = _html_int(ol.get("start"), 1) - 1
+    out: dict[int, str] = {}
+    for item in ol.find_all("li", recursive=False):
+        count = _html_int(item.get("value"), count + 1)
+        if count > 0:
+            out[id(item)] = f"{format_number(count, kind)}."
+    return out
+
+
+def _html_int(value: object, default: int) -> int:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else default
