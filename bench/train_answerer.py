@@ -132,7 +132,12 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
                                              "council_dev_near": near_misses(dev, places, args.seed)}, args.k,
                          hidden=hidden("council_dev")))
     halves["realcorpus_tune_near"] = near_misses(halves["realcorpus_tune"], places, args.seed)
-    out.update(_examples(real, embedder, halves, args.k, hidden=hidden("realcorpus_tune")))
+    real_hidden = hidden("realcorpus_tune")
+    if args.extra_questions:
+        halves["realcorpus_extra"] = [q for path in args.extra_questions for q in load_council(path).questions]
+        halves["realcorpus_extra_near"] = near_misses(halves["realcorpus_extra"], places, args.seed)
+        real_hidden += hidden("realcorpus_extra")
+    out.update(_examples(real, embedder, halves, args.k, hidden=real_hidden))
     squad = load_squad2(args.squad)
     documents = squad.documents or []
     evaluated = sample(squad.questions, args.squad_eval_limit, args.seed)
@@ -188,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden-evidence", action="store_true",
                    help="also train on each answerable training question asked without its evidence "
                         "paragraphs, labelled unanswerable")
+    p.add_argument("--extra-questions", type=Path, action="append", default=[],
+                   help="more labelled questions over the real papers (the real-paper question format), trained "
+                        "on as the tune half is; repeatable")
     p.add_argument("--rebuild", action="store_true",
                    help="re-ingest the council and real-paper stores from scratch (after a parsing change)")
     p.add_argument("--reuse-examples", action="store_true",
@@ -204,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         "council_dev", "council_dev_near", "realcorpus_tune", "realcorpus_tune_near", "squad_train")
     if args.hidden_evidence:
         train_sets += ("council_dev_hidden", "realcorpus_tune_hidden", "squad_train_hidden")
+    if args.extra_questions:
+        train_sets += ("realcorpus_extra", "realcorpus_extra_near") + (
+            ("realcorpus_extra_hidden",) if args.hidden_evidence else ())
     cache = args.work_dir / "examples.pkl"
     examples = _cached(cache) if args.reuse_examples else None
     if examples is None or any(name not in examples for name in train_sets):
