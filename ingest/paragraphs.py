@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ingest.dates import MONTH_PATTERN
+from ingest.readers.tables import row_text
 from ingest.reflow import OPEN_WORDS, clean_line, closing_mark, ends_sentence, join, should_join
 from ingest.structure import (
     PAGE_NUMBER,
@@ -97,7 +98,7 @@ def _pipe_row(line: str) -> str:
     if not line.startswith("|"):
         return line
     cells = [c.strip() for c in line.strip("|").split("|")]
-    return " | ".join(c for c in cells if c and not _TABLE_RULE_CELL.match(c))
+    return row_text([c for c in cells if not _TABLE_RULE_CELL.match(c)])
 
 
 def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:

@@ -47,7 +47,7 @@ clause of a motion, not an item."""
 ITEM_HEADING_WORDS = 10
 """An item heading standing alone is a few words; a longer numbered line is the
 start of the item's text."""
-_TITLE_END = re.compile(r"\s*(?::-?(?=\s|$)|\s[–-]\s|[–-]$)\s*")
+_TITLE_END = re.compile(r"\s*(?::-?(?=\s|$)|\s[–-]\s|\s\|\s|[–-]$)\s*")
 
 
 def opens_paragraph(line: str) -> bool:

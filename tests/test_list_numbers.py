@@ -115,3 +115,39 @@ def test_html_ordered_lists_read_with_their_numbers(tmp_path: Path) -> None:
 ])
 def test_number_formats(n: int, fmt: str, drawn: str) -> None:
     assert format_number(n, fmt) == drawn
+
+
+def test_minutes_laid_out_as_a_table_open_their_items(tmp_path: Path) -> None:
+    """Number, item and action in columns: the number and title head the item."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Boughton Parish Council minutes")
+    rows = [["No", "Item", "Action by"], ["1.", "Apologies", ""], ["", "Cllr Agate sent apologies.", ""],
+            ["2.", "Election of Officers", "Clerk"], ["", "Cllr Proctor nominated Cllr Reid.", ""]]
+    grid = document.add_table(rows=len(rows), cols=3)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            grid.cell(r, c).text = value
+    path = tmp_path / "table-minutes.docx"
+    document.save(str(path))
+    assert _read(path)[1:] == [
+        ("1. Apologies", "1. Apologies"),
+        ("Item: Cllr Agate sent apologies.", "1. Apologies"),
+        ("2. Election of Officers | Action by: Clerk", "2. Election of Officers"),
+        ("Item: Cllr Proctor nominated Cllr Reid.", "2. Election of Officers"),
+    ]
+    html = tmp_path / "table-minutes.html"
+    html.write_text("<html><body><table>" + "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table></body></html>",
+        encoding="utf-8")
+    assert [item for _, item in _read(html)] == [None, "1. Apologies", "1. Apologies", "2. Election of Officers",
+                                                  "2. Election of Officers"]
+
+
+def test_numbers_in_a_table_of_figures_stay_cells() -> None:
+    from ingest.readers.tables import row_text
+
+    assert row_text(["2023", "5,000", "6,600"]) == "2023 | 5,000 | 6,600"
+    assert row_text(["12", "roads and paths", "£5m"]) == "12 | roads and paths | £5m"
+    assert row_text(["Item 7", "Precept", ""]) == "Item 7 Precept"

@@ -178,7 +178,8 @@ def test_markdown_table_rows_left_in_a_page_read_as_their_cells() -> None:
     blocks = [Block("|"), Block("| --- | --- | --- |\n| 1. | Apologies | |"), Block("|"),
               Block("| | Cllr Smith cannot attend due to personal reasons. |")]
     _, paragraphs = segment("doc", blocks)
-    assert [p.text for p in paragraphs] == ["1. | Apologies", "Cllr Smith cannot attend due to personal reasons."]
+    assert [(p.text, p.item) for p in paragraphs] == [
+        ("1. Apologies", "1. Apologies"), ("Cllr Smith cannot attend due to personal reasons.", "1. Apologies")]
     table = "| Scheme | Cost |\n|---|---|\n| roads and paths | £5m |\n| schools | £7m |"
     _, paragraphs = segment("doc", [Block(table)])
     assert [(p.text, p.kind) for p in paragraphs] == [

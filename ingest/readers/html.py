@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from ingest.readers.list_numbers import HTML_TYPES, format_number
+from ingest.readers.tables import row_text
 from ingest.types import Block
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "head", "nav", "form",
@@ -65,7 +66,7 @@ def _walk(node: object) -> Iterator[Block]:
             label = numbers.get(id(child))
             if child.name == "tr":
                 cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["td", "th"])]
-                yield Block(text=" | ".join(c for c in cells if c), kind="table")
+                yield Block(text=row_text(cells), kind="table")
             elif child.find(_BLOCKS):
                 for n, block in enumerate(_walk(child)):
                     yield Block(text=f"{label} {block.text}", kind=block.kind) if label and n == 0 else block
