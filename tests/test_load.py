@@ -161,3 +161,33 @@ def test_html_saved_as_text_is_read_as_html(tmp_path: Path) -> None:
     got = texts(path)
     assert "3052.Financial Report: BMM A/C £5,642.54." in got
     assert "Merlin Waste - £43.33" in got and not [t for t in got if "<br" in t or "&pound;" in t]
+
+
+def test_docx_text_word_shows_is_read_wherever_it_sits(tmp_path: Path) -> None:
+    """Content controls, tracked insertions, hyperlinks and fields hold text a
+    reader sees; deleted and moved-away text and field codes are not shown."""
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    document.add_paragraph("Minutes")
+    body = document.element.body
+    for xml in (
+        f'<w:sdt {w}><w:sdtPr><w:alias w:val="Decision"/></w:sdtPr><w:sdtContent><w:p><w:r>'
+        "<w:t>Inside a content control.</w:t></w:r></w:p></w:sdtContent></w:sdt>",
+        f'<w:p {w}><w:r><w:t xml:space="preserve">The precept was set at </w:t></w:r>'
+        '<w:ins w:id="1" w:author="Clerk" w:date="2024-01-01T00:00:00Z"><w:r><w:t>£7,400</w:t></w:r></w:ins>'
+        '<w:del w:id="2" w:author="Clerk" w:date="2024-01-01T00:00:00Z"><w:r><w:delText>£7,000</w:delText></w:r>'
+        "</w:del><w:r><w:t>.</w:t></w:r></w:p>",
+        f'<w:p {w}><w:r><w:t xml:space="preserve">See </w:t></w:r><w:hyperlink><w:r><w:t>the budget</w:t></w:r>'
+        '</w:hyperlink><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t xml:space="preserve"> on page 4</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r><w:moveFrom w:id="3" w:author="Clerk"><w:r><w:t>moved</w:t>'
+        "</w:r></w:moveFrom><w:r><w:t>.</w:t></w:r></w:p>",
+    ):
+        body.insert(len(body) - 1, parse_xml(xml))
+    path = tmp_path / "draft.docx"
+    document.save(str(path))
+    assert texts(path) == ["Minutes", "Inside a content control.", "The precept was set at £7,400.",
+                           "See the budget on page 4."]

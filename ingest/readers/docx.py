@@ -1,5 +1,13 @@
 """DOCX → blocks: paragraphs in body order with the numbers Word draws before
-numbered ones, heading styles as headings, tables as one readable line per row."""
+numbered ones, heading styles as headings, tables as one readable line per row.
+
+The text is read from the document's XML rather than python-docx's `text`
+properties, which see only a paragraph's direct runs and the body's direct
+paragraphs: text inside a content control (`w:sdt`, common in council
+templates), a field, or a tracked insertion not yet accepted (draft minutes)
+would be lost. Tracked deletions and moved-away text are not read, as Word
+does not show them once the changes are accepted.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +15,23 @@ import io
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import LoadError
 from ingest.readers.tables import table_rows
 from ingest.types import Block
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_SKIPPED = frozenset({
+    _W + "pPr", _W + "rPr", _W + "del", _W + "moveFrom", _W + "txbxContent", _W + "sdtPr", _W + "sdtEndPr",
+    _W + "instrText", _W + "delText", _MC_FALLBACK,
+})
+"""Formatting, deleted or moved-away text, field codes, text boxes (python-docx
+leaves them out of a paragraph's text too) and the fallback copy of content a
+newer Word also stores in a form older readers understand."""
+_CONTAINERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "ins", _W + "moveTo"})
+"""Body-level wrappers whose paragraphs and tables are read in place."""
 
 
 def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
@@ -25,18 +46,63 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise LoadError(str(path), f"corrupt or unreadable DOCX ({exc})") from exc
     numbering = Numbering(document)
-    for item in document.iter_inner_content():
-        if isinstance(item, DocxParagraph):
+    body = document._body  # the parent python-docx gives the body's own paragraphs and tables
+    for element in _body_items(document.element.body):
+        if element.tag == _W + "p":
+            item = DocxParagraph(element, body)
             style = ((item.style.name if item.style is not None else "") or "").lower()
             label = numbering.label(item)
-            text = f"{label} {item.text.lstrip()}" if label and item.text.strip() else item.text
+            text = paragraph_text(element)
+            text = f"{label} {text.lstrip()}" if label and text.strip() else text
             if style.startswith(("heading", "title")):
                 yield Block(text=text, kind="heading")
             elif "list" in style:
                 yield Block(text=text, kind="list_item")
             else:
                 yield Block(text=text)
-        elif isinstance(item, Table):
-            rows = [[" ".join(cell.text.split()) for cell in row.cells] for row in item.rows]
+        else:
+            rows = [[" ".join(_cell_text(cell._tc).split()) for cell in row.cells] for row in Table(element, body).rows]
             for text in table_rows(rows):
                 yield Block(text=text, kind="table")
+
+
+def _body_items(container: Any) -> Iterator[Any]:
+    """The body's paragraphs and tables in reading order, including those
+    wrapped in content controls and other containers."""
+    for child in container:
+        if child.tag in (_W + "p", _W + "tbl"):
+            yield child
+        elif child.tag in _CONTAINERS:
+            yield from _body_items(child)
+
+
+def paragraph_text(element: Any) -> str:
+    """What Word shows of a paragraph: its runs wherever they sit (hyperlinks,
+    fields, inline content controls, tracked insertions), tabs and line breaks."""
+    parts: list[str] = []
+    for child in element:
+        tag = child.tag
+        if tag in _SKIPPED:
+            continue
+        if tag == _W + "t":
+            parts.append(child.text or "")
+        elif tag in (_W + "tab", _W + "ptab"):
+            parts.append("\t")
+        elif tag in (_W + "br", _W + "cr"):
+            parts.append("" if child.get(_W + "type") in ("page", "column") else "\n")
+        elif tag == _W + "noBreakHyphen":
+            parts.append("-")
+        else:
+            parts.append(paragraph_text(child))
+    return "".join(parts)
+
+
+def _cell_text(cell: Any) -> str:
+    """A table cell's paragraphs, read as body paragraphs are, one per line."""
+    lines: list[str] = []
+    for child in _body_items(cell):
+        if child.tag == _W + "p":
+            lines.append(paragraph_text(child))
+        else:  # a table inside the cell
+            lines += [_cell_text(tc) for tc in child.iter(_W + "tc")]
+    return "\n".join(lines)
