@@ -191,3 +191,23 @@ def test_docx_text_word_shows_is_read_wherever_it_sits(tmp_path: Path) -> None:
     document.save(str(path))
     assert texts(path) == ["Minutes", "Inside a content control.", "The precept was set at £7,400.",
                            "See the budget on page 4."]
+
+
+def test_docx_text_boxes_are_read_once(tmp_path: Path) -> None:
+    """A text box is stored twice (for new and old Word); it is read once, after
+    the paragraph it is anchored in."""
+    import docx
+    from docx.oxml import parse_xml
+
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"')
+    box = "<w:txbxContent><w:p><w:r><w:t>Grant awarded: £1,000.</w:t></w:r></w:p></w:txbxContent>"
+    document = docx.Document()
+    body = document.element.body
+    body.insert(len(body) - 1, parse_xml(
+        f"<w:p {ns}><w:r><w:t>The Village Hall applied for a grant.</w:t></w:r><w:r><mc:AlternateContent>"
+        f"<mc:Choice Requires=\"wps\"><w:drawing>{box}</w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict>{box}</w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>"))
+    path = tmp_path / "newsletter.docx"
+    document.save(str(path))
+    assert texts(path) == ["The Village Hall applied for a grant.", "Grant awarded: £1,000."]

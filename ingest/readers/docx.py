@@ -5,8 +5,9 @@ The text is read from the document's XML rather than python-docx's `text`
 properties, which see only a paragraph's direct runs and the body's direct
 paragraphs: text inside a content control (`w:sdt`, common in council
 templates), a field, or a tracked insertion not yet accepted (draft minutes)
-would be lost. Tracked deletions and moved-away text are not read, as Word
-does not show them once the changes are accepted.
+would be lost, and text boxes were not read at all. Tracked deletions and
+moved-away text are not read, as Word does not show them once the changes are
+accepted.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ _SKIPPED = frozenset({
     _W + "pPr", _W + "rPr", _W + "del", _W + "moveFrom", _W + "txbxContent", _W + "sdtPr", _W + "sdtEndPr",
     _W + "instrText", _W + "delText", _MC_FALLBACK,
 })
-"""Formatting, deleted or moved-away text, field codes, text boxes (python-docx
-leaves them out of a paragraph's text too) and the fallback copy of content a
-newer Word also stores in a form older readers understand."""
+"""Formatting, deleted or moved-away text, field codes, text boxes (read as
+paragraphs of their own after the paragraph they are anchored in) and the
+fallback copy of content a newer Word also stores in a form older readers
+understand."""
 _CONTAINERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "ins", _W + "moveTo"})
 """Body-level wrappers whose paragraphs and tables are read in place."""
 
@@ -60,6 +62,8 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
                 yield Block(text=text, kind="list_item")
             else:
                 yield Block(text=text)
+            for box in _text_boxes(element):
+                yield from (Block(text=paragraph_text(p)) for p in _body_items(box) if p.tag == _W + "p")
         else:
             rows = [[" ".join(_cell_text(cell._tc).split()) for cell in row.cells] for row in Table(element, body).rows]
             for text in table_rows(rows):
@@ -74,6 +78,17 @@ def _body_items(container: Any) -> Iterator[Any]:
             yield child
         elif child.tag in _CONTAINERS:
             yield from _body_items(child)
+
+
+def _text_boxes(paragraph: Any) -> Iterator[Any]:
+    """The text boxes anchored in a paragraph (a sidebar, a highlighted
+    figure), each once: Word stores a second copy for older readers."""
+    for box in paragraph.iter(_W + "txbxContent"):
+        parent = box.getparent()
+        while parent is not None and parent.tag != _MC_FALLBACK and parent is not paragraph:
+            parent = parent.getparent()
+        if parent is None or parent.tag != _MC_FALLBACK:
+            yield box
 
 
 def paragraph_text(element: Any) -> str:
