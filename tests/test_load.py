@@ -211,3 +211,17 @@ def test_docx_text_boxes_are_read_once(tmp_path: Path) -> None:
     path = tmp_path / "newsletter.docx"
     document.save(str(path))
     assert texts(path) == ["The Village Hall applied for a grant.", "Grant awarded: £1,000."]
+
+
+def test_a_form_around_the_whole_page_is_read_and_a_search_box_is_not(tmp_path: Path) -> None:
+    """ASP.NET sites wrap every page in one form; dropping forms dropped the minutes."""
+    path = tmp_path / "minutes.aspx.html"
+    path.write_text(
+        '<html><body><form method="post" action="./minutes.aspx" id="aspnetForm">'
+        '<input type="hidden" name="__VIEWSTATE" value="dDwtMTA4"/>'
+        "<h1>Minutes of the Planning Committee</h1><p>The committee approved application 24/0012.</p>"
+        '<form action="/search"><label>Search this site</label><input name="q"/><button>Go</button></form>'
+        "</form></body></html>",
+        encoding="utf-8",
+    )
+    assert texts(path) == ["Minutes of the Planning Committee", "The committee approved application 24/0012."]

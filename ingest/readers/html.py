@@ -1,7 +1,9 @@
 """HTML → blocks: the article, not the page around it.
 
 Scripts and styles go first; then the page's own furniture (navigation, site
-header, footer, sidebars, forms). When the page has an `article` or `main`
+header, footer, sidebars, form controls, and forms that hold nothing else: a
+search box). A form around the whole page, as ASP.NET sites set one, is only a
+wrapper, so what it holds is read. When the page has an `article` or `main`
 element, only that is read. Block elements become blocks, `<br>` a line break
 (so line-per-item minutes keep their lines), table rows one readable line each.
 An item of a numbered list (`<ol>`) is read with the number the browser draws
@@ -17,8 +19,11 @@ from ingest.readers.list_numbers import HTML_TYPES, format_number
 from ingest.readers.tables import row_text
 from ingest.types import Block
 
-_DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "head", "nav", "form",
-         "button", "aside", "footer")
+_DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "head", "nav",
+         "button", "aside", "footer", "input", "select", "textarea")
+_FORM_TEXT_WORDS = 40
+"""A form with this many words of paragraphs (or a heading, an article or a
+main part) wraps the page's content; a smaller one is a search or sign-up box."""
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = _HEADINGS | {
     "p", "li", "dt", "dd", "blockquote", "pre", "address", "figcaption", "caption", "tr",
@@ -35,6 +40,14 @@ def read_html(markup: str) -> Iterator[Block]:
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup.find_all(_DROP):
         tag.decompose()
+    for form in soup.find_all("form"):
+        if form.decomposed:
+            continue  # inside a form dropped before it
+        if form.find(["article", "main", "h1", "h2"]) or len(
+                " ".join(p.get_text(" ") for p in form.find_all("p")).split()) >= _FORM_TEXT_WORDS:
+            form.unwrap()
+        else:
+            form.decompose()
     articles = soup.find_all("article")
     root = articles[0] if len(articles) == 1 else soup.find("main") or soup.body or soup
     if root is soup.body:
