@@ -151,3 +151,25 @@ def test_numbers_in_a_table_of_figures_stay_cells() -> None:
     assert row_text(["2023", "5,000", "6,600"]) == "2023 | 5,000 | 6,600"
     assert row_text(["12", "roads and paths", "£5m"]) == "12 | roads and paths | £5m"
     assert row_text(["Item 7", "Precept", ""]) == "Item 7 Precept"
+
+
+def test_word_numbers_in_table_cells_count_once_per_cell(tmp_path: Path) -> None:
+    """Minutes in a table whose first column Word numbers; a cell merged across
+    two columns is read, and numbered, once."""
+    import docx
+
+    document = docx.Document()
+    grid = document.add_table(rows=3, cols=3)
+    for r, (title, text) in enumerate([("Apologies", "None were received."), ("Precept", "Set at £7,400."),
+                                       ("Highways", "")]):
+        grid.cell(r, 0).paragraphs[0].style = document.styles["List Number"]
+        grid.cell(r, 0).paragraphs[0].text = title
+        grid.cell(r, 1).text = text
+    grid.cell(2, 1).merge(grid.cell(2, 2)).text = "A pothole was reported."
+    path = tmp_path / "numbered-table.docx"
+    document.save(str(path))
+    assert _read(path) == [
+        ("1. Apologies | None were received.", "1. Apologies"),
+        ("2. Precept | Set at £7,400.", "2. Precept"),
+        ("3. Highways | A pothole was reported.", "3. Highways"),
+    ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +49,17 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
         raise LoadError(str(path), f"corrupt or unreadable DOCX ({exc})") from exc
     numbering = Numbering(document)
     body = document._body  # the parent python-docx gives the body's own paragraphs and tables
+
+    def numbered(element: Any) -> str:
+        label = numbering.label(DocxParagraph(element, body))
+        text = paragraph_text(element)
+        return f"{label} {text.lstrip()}" if label and text.strip() else text
+
     for element in _body_items(document.element.body):
         if element.tag == _W + "p":
             item = DocxParagraph(element, body)
             style = ((item.style.name if item.style is not None else "") or "").lower()
-            label = numbering.label(item)
-            text = paragraph_text(element)
-            text = f"{label} {text.lstrip()}" if label and text.strip() else text
+            text = numbered(element)
             if style.startswith(("heading", "title")):
                 yield Block(text=text, kind="heading")
             elif "list" in style:
@@ -65,7 +69,13 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
             for box in _text_boxes(element):
                 yield from (Block(text=paragraph_text(p)) for p in _body_items(box) if p.tag == _W + "p")
         else:
-            rows = [[" ".join(_cell_text(cell._tc).split()) for cell in row.cells] for row in Table(element, body).rows]
+            cells: dict[Any, str] = {}  # a merged cell is one cell, read (and its numbers counted) once
+            rows = []
+            for row in Table(element, body).rows:
+                for cell in row.cells:
+                    if cell._tc not in cells:
+                        cells[cell._tc] = " ".join(_cell_text(cell._tc, numbered).split())
+                rows.append([cells[cell._tc] for cell in row.cells])
             for text in table_rows(rows):
                 yield Block(text=text, kind="table")
 
@@ -112,12 +122,13 @@ def paragraph_text(element: Any) -> str:
     return "".join(parts)
 
 
-def _cell_text(cell: Any) -> str:
-    """A table cell's paragraphs, read as body paragraphs are, one per line."""
+def _cell_text(cell: Any, read: Callable[[Any], str]) -> str:
+    """A table cell's paragraphs, each read by `read` as body paragraphs are
+    (with their numbers), one per line."""
     lines: list[str] = []
     for child in _body_items(cell):
         if child.tag == _W + "p":
-            lines.append(paragraph_text(child))
+            lines.append(read(child))
         else:  # a table inside the cell
-            lines += [_cell_text(tc) for tc in child.iter(_W + "tc")]
+            lines += [_cell_text(tc, read) for tc in child.iter(_W + "tc")]
     return "\n".join(lines)
