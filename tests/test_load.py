@@ -225,3 +225,18 @@ def test_a_form_around_the_whole_page_is_read_and_a_search_box_is_not(tmp_path: 
         encoding="utf-8",
     )
     assert texts(path) == ["Minutes of the Planning Committee", "The committee approved application 24/0012."]
+
+
+def test_a_page_laid_out_in_a_table_reads_as_paragraphs(tmp_path: Path) -> None:
+    """Older sites set the menu and the article side by side in one table row;
+    the article's paragraphs stay paragraphs, and a data table inside stays rows."""
+    path = tmp_path / "layout.html"
+    path.write_text(
+        "<html><body><table><tr><td><a href='/'>Home</a></td><td><h1>Minutes, 5 March 2024</h1>"
+        "<p>The precept was set at £7,400.</p><p>The meeting closed at 9pm.</p>"
+        "<table><tr><th>Item</th><th>Cost</th></tr><tr><td>Roads</td><td>£5m</td></tr></table>"
+        "</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    assert texts(path) == ["Home", "Minutes, 5 March 2024", "The precept was set at £7,400.",
+                           "The meeting closed at 9pm.", "Item | Cost", "Roads | £5m"]

@@ -5,7 +5,8 @@ header, footer, sidebars, form controls, and forms that hold nothing else: a
 search box). A form around the whole page, as ASP.NET sites set one, is only a
 wrapper, so what it holds is read. When the page has an `article` or `main`
 element, only that is read. Block elements become blocks, `<br>` a line break
-(so line-per-item minutes keep their lines), table rows one readable line each.
+(so line-per-item minutes keep their lines), table rows one readable line each,
+except rows that lay out the page, whose cells are read as the page they hold.
 An item of a numbered list (`<ol>`) is read with the number the browser draws
 before it, so "5. Precept" opens its item as it would typed out.
 """
@@ -77,7 +78,10 @@ def _walk(node: object) -> Iterator[Block]:
                 yield Block(text=_squash("".join(inline)))
             inline = []
             label = numbers.get(id(child))
-            if child.name == "tr":
+            if child.name == "tr" and _lays_out_page(child):
+                for cell in child.find_all(["td", "th"], recursive=False):
+                    yield from _walk(cell)
+            elif child.name == "tr":
                 cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["td", "th"])]
                 yield Block(text=row_text(cells), kind="table")
             elif child.find(_BLOCKS):
@@ -96,6 +100,16 @@ def _walk(node: object) -> Iterator[Block]:
             inline.append(str(child))
     if "".join(inline).strip():
         yield Block(text=_squash("".join(inline)))
+
+
+def _lays_out_page(row: object) -> bool:
+    """A table row that lays out the page (a menu cell beside the article, as
+    older sites set pages) rather than holding data: one of its cells holds a
+    heading or a table of its own. Its cells are read as the page they hold."""
+    from bs4 import Tag
+
+    assert isinstance(row, Tag)
+    return any(cell.find(list(_HEADINGS) + ["table"]) for cell in row.find_all(["td", "th"], recursive=False))
 
 
 def _list_numbers(ol: object) -> dict[int, str]:
