@@ -47,9 +47,16 @@ _TABLE_RULE_CELL = re.compile(r"^:?-{3,}:?$")
 _CONTACT = re.compile(r"^(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?[\d\s().-]{9,}|www\.\S+)$")
 """An e-mail address, a telephone number or a web address alone on its line:
 content a reader looks up, never a title."""
-_REPORTED = re.compile(r"\S\s+(?:proposed|seconded|moved|advised|asked|reported|agreed|resolved|elected)\b")
-"""Someone proposed, seconded, advised …: a line saying what happened, not a
-title, though minutes often leave its full stop off."""
+_REPORTED = re.compile(
+    r"\S\s+(?:proposed|seconded|moved|advised|asked|reported|agreed|resolved|elected|noted|received|approved"
+    r"|closed|opened|thanked|confirmed|declared|explained|presented|requested|decided|welcomed|discussed"
+    r"|is|was|were|are|been|being|has|have|had|will|would|can|could|should|shall|must)\b"
+    r"|[a-z0-9][.!?]\s+[A-Z]"
+)
+"""Someone proposed, seconded, advised …, something was or will be, or a line of
+two sentences: a line saying what happened, not a title, though minutes (and
+Word documents most of all) often leave the full stop off: "There were no
+declarations of interest", "The meeting closed at 9.10 pm"."""
 _WORD = re.compile(r"[A-Za-z]+")
 _DAY_COMMA = re.compile(rf"\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,$", re.IGNORECASE)
 _YEAR_OPENS = re.compile(r"^(?:19|20)\d\d\b")

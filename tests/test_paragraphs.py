@@ -240,3 +240,14 @@ def test_item_numbers_head_their_items_and_sub_items_stay_beneath() -> None:
     assert by_text["Members discussed the branch review."].item == "Item 5 – Libraries"
     assert by_text["Minute 12/24 Planning"].kind == "list_item", "an item with nothing under it is content"
     assert by_text["Residents asked about the bus shelter."].item == "1/16 Public Comments / Questions"
+
+
+def test_a_line_that_says_what_happened_is_text_without_its_full_stop() -> None:
+    """Word minutes often leave full stops off; a heading is never retrieved or
+    quoted, so "The meeting closed at 9.10 pm" must stay text. Titles stay headings."""
+    blocks = [Block("Date of next meeting"), Block("The next meeting will be on Wednesday 14 August 2013 at 7.30pm"),
+              Block("Declarations of interest"), Block("There were no declarations of interest"),
+              Block("Matters Arising"), Block("Close of Meeting. The Chair thanked everyone for attending"),
+              Block("There being no further business the meeting closed at 9.10 pm")]
+    _, paragraphs = segment("doc", blocks)
+    assert [p.kind for p in paragraphs] == ["heading", "text", "heading", "text", "heading", "text", "text"]
