@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         store = args.work / f"store-{fmt}"
         row: dict[str, Any] = {"format": fmt, "reading": totals or None, "questions": count}
         if not args.skip_ingest:
+            shutil.rmtree(store, ignore_errors=True)  # built afresh: the reading may have changed since
             row["ingest"] = ingest(folder, store)
         row["answers"] = evaluate(qpath, store)
         print(json.dumps(row), flush=True)
