@@ -240,3 +240,15 @@ def test_a_page_laid_out_in_a_table_reads_as_paragraphs(tmp_path: Path) -> None:
     )
     assert texts(path) == ["Home", "Minutes, 5 March 2024", "The precept was set at £7,400.",
                            "The meeting closed at 9pm.", "Item | Cost", "Roads | £5m"]
+
+
+def test_landmark_roles_mark_a_div_built_page_s_furniture(tmp_path: Path) -> None:
+    path = tmp_path / "divs.html"
+    path.write_text(
+        '<html><body><div role="banner">Anytown Council</div><div role="navigation"><a href="/">Home</a>'
+        '<a href="/tax">Council Tax</a></div><div id="content"><h1>Cabinet, 5 March 2024</h1>'
+        '<p>The budget was agreed.</p></div><div role="complementary">Latest news</div>'
+        '<div role="contentinfo">© Anytown Council</div></body></html>',
+        encoding="utf-8",
+    )
+    assert texts(path) == ["Cabinet, 5 March 2024", "The budget was agreed."]

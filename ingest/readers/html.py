@@ -2,7 +2,7 @@
 
 Scripts and styles go first; then the page's own furniture (navigation, site
 header, footer, sidebars, form controls, and forms that hold nothing else: a
-search box). A form around the whole page, as ASP.NET sites set one, is only a
+search box), by element or by landmark role. A form around the whole page, as ASP.NET sites set one, is only a
 wrapper, so what it holds is read. When the page has an `article` or `main`
 element, only that is read. Block elements become blocks, `<br>` a line break
 (so line-per-item minutes keep their lines), table rows one readable line each,
@@ -22,6 +22,9 @@ from ingest.types import Block
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "head", "nav",
          "button", "aside", "footer", "input", "select", "textarea")
+_FURNITURE_ROLES = ["navigation", "banner", "contentinfo", "search", "complementary"]
+"""Landmark roles for a site's menus, header, footer, search and sidebars, as
+pages built of plain `div`s mark them for screen readers."""
 _FORM_TEXT_WORDS = 40
 """A form with this many words of paragraphs (or a heading, an article or a
 main part) wraps the page's content; a smaller one is a search or sign-up box."""
@@ -41,6 +44,9 @@ def read_html(markup: str) -> Iterator[Block]:
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup.find_all(_DROP):
         tag.decompose()
+    for tag in soup.find_all(role=_FURNITURE_ROLES):
+        if not tag.decomposed:
+            tag.decompose()
     for form in soup.find_all("form"):
         if form.decomposed:
             continue  # inside a form dropped before it
