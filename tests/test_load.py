@@ -252,3 +252,29 @@ def test_landmark_roles_mark_a_div_built_page_s_furniture(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert texts(path) == ["Cabinet, 5 March 2024", "The budget was agreed."]
+
+
+def test_docx_table_rows_and_cells_inside_content_controls_are_read(tmp_path: Path) -> None:
+    """A repeating-section control around rows, a control around a cell, a cell
+    merged down: every row reads with its own cells under the right headers."""
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def cell(text: str, merge: str = "") -> str:
+        return f"<w:tc><w:tcPr>{merge}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=3)
+    for c, header in enumerate(("Ward", "Scheme", "Cost")):
+        table.cell(0, c).text = header
+    tbl = table._tbl
+    restart = '<w:vMerge w:val="restart"/>'
+    tbl.append(parse_xml(f"<w:sdt {w}><w:sdtPr/><w:sdtContent><w:tr>{cell('North', restart)}"
+                         f"{cell('Roads')}{cell('£5m')}</w:tr></w:sdtContent></w:sdt>"))
+    tbl.append(parse_xml(f"<w:tr {w}>{cell('', '<w:vMerge/>')}<w:sdt><w:sdtPr/><w:sdtContent>{cell('Schools')}"
+                         f"</w:sdtContent></w:sdt>{cell('£7m')}</w:tr>"))
+    path = tmp_path / "schemes.docx"
+    document.save(str(path))
+    assert texts(path) == ["Ward: North | Scheme: Roads | Cost: £5m", "Ward: North | Scheme: Schools | Cost: £7m"]

@@ -5,7 +5,8 @@ The text is read from the document's XML rather than python-docx's `text`
 properties, which see only a paragraph's direct runs and the body's direct
 paragraphs: text inside a content control (`w:sdt`, common in council
 templates), a field, or a tracked insertion not yet accepted (draft minutes)
-would be lost, and text boxes were not read at all. Tracked deletions and
+would be lost, text boxes were not read at all, and a table's rows or cells
+inside a content control were skipped. Tracked deletions and
 moved-away text are not read, as Word does not show them once the changes are
 accepted.
 """
@@ -38,7 +39,6 @@ _CONTAINERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "
 
 def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
     import docx
-    from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
     from ingest.readers.docx_numbering import Numbering
@@ -69,25 +69,44 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
             for box in _text_boxes(element):
                 yield from (Block(text=paragraph_text(p)) for p in _body_items(box) if p.tag == _W + "p")
         else:
-            cells: dict[Any, str] = {}  # a merged cell is one cell, read (and its numbers counted) once
-            rows = []
-            for row in Table(element, body).rows:
-                for cell in row.cells:
-                    if cell._tc not in cells:
-                        cells[cell._tc] = " ".join(_cell_text(cell._tc, numbered).split())
-                rows.append([cells[cell._tc] for cell in row.cells])
-            for text in table_rows(rows):
+            for text in table_rows(_grid(element, numbered)):
                 yield Block(text=text, kind="table")
 
 
-def _body_items(container: Any) -> Iterator[Any]:
-    """The body's paragraphs and tables in reading order, including those
-    wrapped in content controls and other containers."""
+def _body_items(container: Any, tags: tuple[str, ...] = (_W + "p", _W + "tbl")) -> Iterator[Any]:
+    """The body's paragraphs and tables (or a table's rows, a row's cells: `tags`)
+    in reading order, including those wrapped in content controls and other
+    containers, such as a repeating section around a table's rows."""
     for child in container:
-        if child.tag in (_W + "p", _W + "tbl"):
+        if child.tag in tags:
             yield child
         elif child.tag in _CONTAINERS:
-            yield from _body_items(child)
+            yield from _body_items(child, tags)
+
+
+def _grid(table: Any, read: Callable[[Any], str]) -> list[list[str]]:
+    """A table's text by row and grid column, as Word lays it out: a cell
+    spanning columns repeats across them and a cell merged down repeats in the
+    rows it covers (`table_rows` reads each once); every cell is read once."""
+    rows: list[list[str]] = []
+    merged_down: dict[int, str] = {}
+    for tr in _body_items(table, (_W + "tr",)):
+        row: list[str] = []
+        for tc in _body_items(tr, (_W + "tc",)):
+            props = tc.find(_W + "tcPr")
+            span_el = props.find(_W + "gridSpan") if props is not None else None
+            span_val = span_el.get(_W + "val", "1") if span_el is not None else "1"
+            span = int(span_val) if span_val.isdigit() and int(span_val) > 0 else 1
+            merge = props.find(_W + "vMerge") if props is not None else None
+            column = len(row)
+            if merge is not None and merge.get(_W + "val", "continue") == "continue":
+                text = merged_down.get(column, "")
+            else:
+                text = " ".join(_cell_text(tc, read).split())
+                merged_down[column] = text
+            row += [text] * span
+        rows.append(row)
+    return rows
 
 
 def _text_boxes(paragraph: Any) -> Iterator[Any]:
@@ -130,5 +149,5 @@ def _cell_text(cell: Any, read: Callable[[Any], str]) -> str:
         if child.tag == _W + "p":
             lines.append(read(child))
         else:  # a table inside the cell
-            lines += [_cell_text(tc, read) for tc in child.iter(_W + "tc")]
+            lines += [" ".join(cells) for cells in _grid(child, read)]
     return "\n".join(lines)
