@@ -166,8 +166,8 @@ def _split_block(block: Block, vocabulary: set[str]) -> list[_Para]:
         elif opens_paragraph(line):
             current, current_kind = line, "list_item"
         elif block.kind == "text" and (
-            (len(pairs) == 1 and not laid_out and _is_heading_line(line, alone=True))
-            or (len(pairs) > 1 and _is_caps_title(line))
+            (len(pairs) == 1 and not laid_out and _is_heading_line(line, alone=not block.styled))
+            or ((len(pairs) > 1 or block.styled) and _is_caps_title(line))
             or (len(pairs) > 1 and not laid_out and not runs_on and _is_heading_line(line, alone=False))
         ):
             out.append(_Para(line, "heading", block.page))

@@ -21,12 +21,16 @@ class Block:
     `fills` says, per line of `text`, how far across its column the line runs
     (0-1), when the format knows it (laid-out PDF pages, hard-wrapped text): a
     short line ending a sentence ends a paragraph, a full one was wrapped.
+    `styled` is True for a "text" block of a format that marks its headings
+    (a Word paragraph in a body style, a web page's plain paragraph): its
+    wording alone never makes it a heading, as a plain text file's line may.
     """
 
     text: str
     kind: str = "text"
     page: int | None = None
     fills: tuple[float, ...] = ()
+    styled: bool = False
 
 
 @dataclass

@@ -278,3 +278,23 @@ def test_docx_table_rows_and_cells_inside_content_controls_are_read(tmp_path: Pa
     path = tmp_path / "schemes.docx"
     document.save(str(path))
     assert texts(path) == ["Ward: North | Scheme: Roads | Cost: £5m", "Ward: North | Scheme: Schools | Cost: £7m"]
+
+
+def test_plain_paragraphs_are_not_headings_by_their_wording_bold_ones_may_be(tmp_path: Path) -> None:
+    """Word and web pages mark headings; a short plain line is text ("Income 12/13
+    £7,104"), one set in bold is a heading made by hand."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph().add_run("Financial Report").bold = True
+    document.add_paragraph("Income 2023/24 £7,104")
+    document.add_paragraph("Report from Give Dog Fouling the Red Card meeting 23rd March")
+    path = tmp_path / "finance.docx"
+    document.save(str(path))
+    page = tmp_path / "finance.html"
+    page.write_text("<html><body><p><strong>Financial Report</strong></p><p>Income 2023/24 £7,104</p>"
+                    "<p>Report from Give Dog Fouling the Red Card meeting 23rd March</p></body></html>",
+                    encoding="utf-8")
+    for paper in (path, page):
+        _, paragraphs = segment(paper.name, load_blocks(paper))
+        assert [p.kind for p in paragraphs] == ["heading", "text", "text"], paper.name

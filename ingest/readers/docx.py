@@ -9,6 +9,9 @@ would be lost, text boxes were not read at all, and a table's rows or cells
 inside a content control were skipped. Tracked deletions and
 moved-away text are not read, as Word does not show them once the changes are
 accepted.
+
+A paragraph in a body style is never taken for a heading by its wording (Word
+has heading styles); one set wholly in bold, as headings made by hand are, may be.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
             elif "list" in style:
                 yield Block(text=text, kind="list_item")
             else:
-                yield Block(text=text)
+                yield Block(text=text, styled=not _all_bold(item))
             for box in _text_boxes(element):
                 yield from (Block(text=paragraph_text(p)) for p in _body_items(box) if p.tag == _W + "p")
         else:
@@ -107,6 +110,26 @@ def _grid(table: Any, read: Callable[[Any], str]) -> list[list[str]]:
             row += [text] * span
         rows.append(row)
     return rows
+
+
+def _all_bold(paragraph: Any) -> bool:
+    """Whether every run with text is bold, by its own formatting or its
+    paragraph style's: a heading made by hand in a body style, which may be
+    guessed from its wording; a plain body paragraph is not."""
+    style, style_bold = paragraph.style, None
+    while style is not None and style_bold is None:
+        style_bold = style.font.bold
+        style = style.base_style
+    runs = [r for r in paragraph._p.iter(_W + "r") if any((t.text or "").strip() for t in r.iter(_W + "t"))]
+    if not runs:
+        return False
+    for run in runs:
+        props = run.find(_W + "rPr")
+        flag = props.find(_W + "b") if props is not None else None
+        bold = flag.get(_W + "val", "true") not in ("0", "false", "off") if flag is not None else bool(style_bold)
+        if not bold:
+            return False
+    return True
 
 
 def _text_boxes(paragraph: Any) -> Iterator[Any]:

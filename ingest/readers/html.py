@@ -7,7 +7,9 @@ wrapper, so what it holds is read. When the page has an `article` or `main`
 element, only that is read. Block elements become blocks, `<br>` a line break
 (so line-per-item minutes keep their lines), table rows one readable line each,
 except rows that lay out the page, whose cells are read as the page they hold.
-An item of a numbered list (`<ol>`) is read with the number the browser draws
+A plain paragraph is never taken for a heading by its wording (the page has
+heading tags); one set wholly in bold may be. An item of a numbered list
+(`<ol>`) is read with the number the browser draws
 before it, so "5. Precept" opens its item as it would typed out.
 """
 
@@ -96,7 +98,8 @@ def _walk(node: object) -> Iterator[Block]:
             else:
                 text = _squash(child.get_text(" "))
                 kind = "heading" if child.name in _HEADINGS else "list_item" if child.name == "li" else "text"
-                yield Block(text=f"{label} {text}" if label and text else text, kind=kind)
+                styled = kind == "text" and not _all_bold(child, text)
+                yield Block(text=f"{label} {text}" if label and text else text, kind=kind, styled=styled)
         elif isinstance(child, Tag):
             if child.find(_BLOCKS):
                 yield from _walk(child)
@@ -106,6 +109,16 @@ def _walk(node: object) -> Iterator[Block]:
             inline.append(str(child))
     if "".join(inline).strip():
         yield Block(text=_squash("".join(inline)))
+
+
+def _all_bold(element: object, text: str) -> bool:
+    """Whether all of an element's text is set in bold (`<strong>`, `<b>`): a
+    heading made by hand, which may be guessed from its wording; plain text is not."""
+    from bs4 import Tag
+
+    assert isinstance(element, Tag)
+    bold = " ".join(b.get_text(" ") for b in element.find_all(["strong", "b"]))
+    return bool(text) and _squash(bold) == text
 
 
 def _lays_out_page(row: object) -> bool:
