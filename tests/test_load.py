@@ -19,6 +19,12 @@ def texts(path: Path) -> list[str]:
     return [p.text for p in paragraphs]
 
 
+def page_texts(path: Path, markup: str) -> list[str]:
+    """The paragraphs of a web page saved at `path`."""
+    path.write_text(markup, encoding="utf-8")
+    return texts(path)
+
+
 def test_utf8_text(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text("Council allocated £2m.\n\nIt was agreed.", encoding="utf-8")
@@ -215,43 +221,34 @@ def test_docx_text_boxes_are_read_once(tmp_path: Path) -> None:
 
 def test_a_form_around_the_whole_page_is_read_and_a_search_box_is_not(tmp_path: Path) -> None:
     """ASP.NET sites wrap every page in one form; dropping forms dropped the minutes."""
-    path = tmp_path / "minutes.aspx.html"
-    path.write_text(
+    assert page_texts(tmp_path / "minutes.aspx.html", (
         '<html><body><form method="post" action="./minutes.aspx" id="aspnetForm">'
         '<input type="hidden" name="__VIEWSTATE" value="dDwtMTA4"/>'
         "<h1>Minutes of the Planning Committee</h1><p>The committee approved application 24/0012.</p>"
         '<form action="/search"><label>Search this site</label><input name="q"/><button>Go</button></form>'
-        "</form></body></html>",
-        encoding="utf-8",
-    )
-    assert texts(path) == ["Minutes of the Planning Committee", "The committee approved application 24/0012."]
+        "</form></body></html>"
+    )) == ["Minutes of the Planning Committee", "The committee approved application 24/0012."]
 
 
 def test_a_page_laid_out_in_a_table_reads_as_paragraphs(tmp_path: Path) -> None:
     """Older sites set the menu and the article side by side in one table row;
     the article's paragraphs stay paragraphs, and a data table inside stays rows."""
-    path = tmp_path / "layout.html"
-    path.write_text(
+    assert page_texts(tmp_path / "layout.html", (
         "<html><body><table><tr><td><a href='/'>Home</a></td><td><h1>Minutes, 5 March 2024</h1>"
         "<p>The precept was set at £7,400.</p><p>The meeting closed at 9pm.</p>"
         "<table><tr><th>Item</th><th>Cost</th></tr><tr><td>Roads</td><td>£5m</td></tr></table>"
-        "</td></tr></table></body></html>",
-        encoding="utf-8",
-    )
-    assert texts(path) == ["Home", "Minutes, 5 March 2024", "The precept was set at £7,400.",
-                           "The meeting closed at 9pm.", "Item | Cost", "Roads | £5m"]
+        "</td></tr></table></body></html>"
+    )) == ["Home", "Minutes, 5 March 2024", "The precept was set at £7,400.", "The meeting closed at 9pm.",
+           "Item | Cost", "Roads | £5m"]
 
 
 def test_landmark_roles_mark_a_div_built_page_s_furniture(tmp_path: Path) -> None:
-    path = tmp_path / "divs.html"
-    path.write_text(
+    assert page_texts(tmp_path / "divs.html", (
         '<html><body><div role="banner">Anytown Council</div><div role="navigation"><a href="/">Home</a>'
         '<a href="/tax">Council Tax</a></div><div id="content"><h1>Cabinet, 5 March 2024</h1>'
         '<p>The budget was agreed.</p></div><div role="complementary">Latest news</div>'
-        '<div role="contentinfo">© Anytown Council</div></body></html>',
-        encoding="utf-8",
-    )
-    assert texts(path) == ["Cabinet, 5 March 2024", "The budget was agreed."]
+        '<div role="contentinfo">© Anytown Council</div></body></html>'
+    )) == ["Cabinet, 5 March 2024", "The budget was agreed."]
 
 
 def test_docx_table_rows_and_cells_inside_content_controls_are_read(tmp_path: Path) -> None:

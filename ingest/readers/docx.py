@@ -53,8 +53,8 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
     numbering = Numbering(document)
     body = document._body  # the parent python-docx gives the body's own paragraphs and tables
 
-    def numbered(element: Any) -> str:
-        label = numbering.label(DocxParagraph(element, body))
+    def numbered(element: Any, paragraph: Any = None) -> str:
+        label = numbering.label(paragraph if paragraph is not None else DocxParagraph(element, body))
         text = paragraph_text(element)
         return f"{label} {text.lstrip()}" if label and text.strip() else text
 
@@ -62,7 +62,7 @@ def read_docx(path: Path, raw: bytes) -> Iterator[Block]:
         if element.tag == _W + "p":
             item = DocxParagraph(element, body)
             style = ((item.style.name if item.style is not None else "") or "").lower()
-            text = numbered(element)
+            text = numbered(element, item)
             if style.startswith(("heading", "title")):
                 yield Block(text=text, kind="heading")
             elif "list" in style:
