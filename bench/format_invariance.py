@@ -1,26 +1,34 @@
 """Do papers read the same, and get the same answers, whatever format they come in?
 
     python bench/format_invariance.py REALCORPUS_DIR --work DIR \\
-        [--questions FILE ...] [--formats docx,html] [--skip-ingest]
+        [--questions FILE ...] [--formats docx,html,scanned,scanned-rough] [--skip-ingest]
 
 Takes the real papers typed as text or Markdown and writes each again as Word
 would save it (DOCX: item numbers drawn by Word's list numbering, headings in
 heading styles, table rows in a table) and as a web page would set it (HTML: an
-`<ol start=…>` per item number, `<h2>`, `<table>`). For each format it reports:
+`<ol start=…>` per item number, `<h2>`, `<table>`). `scanned` takes the PDF
+papers instead and writes each page as a 200 dpi greyscale image with no text,
+as an office scanner would, so its text comes from OCR; `scanned-rough` does
+the same as a copier would, each page a little askew, blurred, greyed and
+speckled. For each format it
+reports:
 
 - reading: of the original paragraphs outside tables, the share read back word
   for word (spaces aside) and the share read under the same item; the table
-  rows read back (a DOCX table reads "Header: value", by design);
+  rows read back (a DOCX table reads "Header: value", by design); the share of
+  the original words read back in order (what OCR misreads shows here);
 - answers: a store of all the papers, these ones in the format (`python -m
   ingest`), and `python -m qa_app eval` over the questions whose `source` is one
   of them, their sources renamed to the format's file.
 
-The originals are the baseline, measured the same way in the same run.
+The originals are the baseline, measured the same way in the same run, over
+the same questions (those whose source is a typed paper, or a PDF for `scanned`).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import html
 import json
 import logging
@@ -45,6 +53,7 @@ from ingest.structure import item_title  # noqa: E402
 from ingest.types import Paragraph  # noqa: E402
 
 TYPED = (".txt", ".md")
+SCAN_DPI = 200
 _NUMBERED = re.compile(r"^(\d{1,4})[.)]\s*(?=\S)")
 """An item number Word or a browser would draw: "5. Precept", "3048.Police Report"."""
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -131,7 +140,56 @@ def write_html(paragraphs: list[Paragraph], path: Path) -> None:
     path.write_text("".join(parts), encoding="utf-8")
 
 
-WRITERS: dict[str, Callable[[list[Paragraph], Path], None]] = {"docx": write_docx, "html": write_html}
+def write_scanned(source: Path, path: Path, rough: bool = False) -> None:
+    """Every page of the PDF `source` as a greyscale image, with no text layer;
+    `rough` pages as an office copier leaves them (see `roughen`)."""
+    import pypdfium2
+    from PIL import Image
+
+    document = pypdfium2.PdfDocument(str(source))
+    try:
+        pages: list[Image.Image] = [page.render(scale=SCAN_DPI / 72).to_pil().convert("L") for page in document]
+    finally:
+        document.close()
+    if rough:
+        pages = [roughen(page, f"{source.name}:{number}") for number, page in enumerate(pages)]
+    pages[0].save(path, format="PDF", save_all=True, append_images=pages[1:], resolution=SCAN_DPI)
+
+
+MAX_SKEW = 2.0
+"""Degrees a rough page is turned by, at most: a sheet fed a little askew."""
+
+
+def roughen(page: Any, seed: str) -> Any:
+    """A page as a copier leaves it, the same every run for the same `seed`:
+    turned by up to `MAX_SKEW` degrees either way, a little blurred, greyed
+    (toner that does not reach black, paper that is not white) and speckled."""
+    import random
+
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    turned = page.rotate(rng.uniform(-MAX_SKEW, MAX_SKEW), resample=Image.Resampling.BICUBIC,
+                         expand=False, fillcolor=255)
+    pixels = np.asarray(turned.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.float32)
+    pixels = 40 + pixels * (225 - 40) / 255
+    noise = np.random.default_rng(rng.randrange(2**32))
+    pixels += noise.normal(0, 12, pixels.shape)
+    specks = noise.random(pixels.shape)
+    pixels[specks < 0.0005] = 30
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+WRITERS: dict[str, Callable[[Path, list[Paragraph], Path], None]] = {
+    "docx": lambda _source, paragraphs, path: write_docx(paragraphs, path),
+    "html": lambda _source, paragraphs, path: write_html(paragraphs, path),
+    "scanned": lambda source, _paragraphs, path: write_scanned(source, path),
+    "scanned-rough": lambda source, _paragraphs, path: write_scanned(source, path, rough=True),
+}
+SOURCES = {"docx": TYPED, "html": TYPED, "scanned": (".pdf",), "scanned-rough": (".pdf",)}
+"""The papers each format rewrites."""
+SUFFIXES = {"scanned": ".scan.pdf", "scanned-rough": ".rough.pdf"}
 
 
 def _bare(text: str) -> str:
@@ -140,19 +198,25 @@ def _bare(text: str) -> str:
 
 def reading(original: list[Paragraph], again: list[Paragraph]) -> dict[str, int]:
     """How many of the original paragraphs outside tables come back word for
-    word, and under the same item; how many table rows come back."""
+    word, and under the same item; how many table rows come back; how many of
+    the original words come back in order."""
     kept = [p for p in original if p.kind != "table"]
     read_back: dict[str, list[str | None]] = {}
     for p in again:
         read_back.setdefault(_bare(p.text), []).append(p.item and _bare(p.item))
     same = sum(1 for p in kept if _bare(p.text) in read_back)
     same_item = sum(1 for p in kept if (p.item and _bare(p.item)) in read_back.get(_bare(p.text), []))
+    before = " ".join(p.text for p in original).split()
+    after = " ".join(p.text for p in again).split()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     return {"paragraphs": len(kept), "read_back": same, "same_item": same_item,
-            "table_rows": len(original) - len(kept), "table_rows_read": sum(1 for p in again if p.kind == "table")}
+            "table_rows": len(original) - len(kept), "table_rows_read": sum(1 for p in again if p.kind == "table"),
+            "words": len(before), "words_read": sum(b.size for b in matcher.get_matching_blocks())}
 
 
 def build(corpus: Path, work: Path, fmt: str) -> tuple[Path, dict[str, str], dict[str, int]]:
-    """A folder of every paper, the typed ones written in `fmt`; the renames and reading counts."""
+    """A folder of every paper, those of the format's sources written in `fmt`;
+    the renames and reading counts."""
     folder = work / f"papers-{fmt}"
     if folder.exists():
         shutil.rmtree(folder)
@@ -162,12 +226,12 @@ def build(corpus: Path, work: Path, fmt: str) -> tuple[Path, dict[str, str], dic
     for path in sorted((corpus / "papers").iterdir()):
         if not path.is_file():
             continue
-        if fmt == "original" or path.suffix.lower() not in TYPED:
+        if fmt == "original" or path.suffix.lower() not in SOURCES[fmt]:
             shutil.copy2(path, folder / path.name)
             continue
         original = read(path)
-        target = folder / f"{path.stem}.{fmt}"
-        WRITERS[fmt](original, target)
+        target = folder / f"{path.stem}{SUFFIXES.get(fmt, '.' + fmt)}"
+        WRITERS[fmt](path, original, target)
         renames[path.name] = target.name
         for key, value in reading(original, read(target)).items():
             totals[key] = totals.get(key, 0) + value
@@ -202,18 +266,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     files = args.questions or [args.corpus / "questions.jsonl"]
-    typed = {p.name for p in (args.corpus / "papers").iterdir() if p.suffix.lower() in TYPED}
-    for fmt in ["original", *args.formats.split(",")]:
+    formats = args.formats.split(",")
+    unknown = set(formats) - set(WRITERS)
+    if unknown:
+        parser.error(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(WRITERS)}")
+    for fmt in ["original", *formats]:
         folder, renames, totals = build(args.corpus, args.work, fmt)
-        qpath = args.work / f"questions-{fmt}.jsonl"
-        count = questions_for(files, renames if fmt != "original" else {}, typed, qpath)
         store = args.work / f"store-{fmt}"
-        row: dict[str, Any] = {"format": fmt, "reading": totals or None, "questions": count}
+        row: dict[str, Any] = {"format": fmt, "reading": totals or None}
         if not args.skip_ingest:
             shutil.rmtree(store, ignore_errors=True)  # built afresh: the reading may have changed since
             row["ingest"] = ingest(folder, store)
-        row["answers"] = evaluate(qpath, store)
-        print(json.dumps(row), flush=True)
+        # the originals answer each format's questions: typed papers for DOCX and HTML, PDFs for scans
+        for sources in dict.fromkeys(SOURCES[f] for f in formats) if fmt == "original" else [SOURCES[fmt]]:
+            chosen = {p.name for p in (args.corpus / "papers").iterdir() if p.suffix.lower() in sources}
+            qpath = args.work / f"questions-{fmt}-{'-'.join(s.strip('.') for s in sources)}.jsonl"
+            count = questions_for(files, renames, chosen, qpath)
+            print(json.dumps({**row, "sources": list(sources), "questions": count,
+                              "answers": evaluate(qpath, store)}), flush=True)
     return 0
 
 

@@ -185,6 +185,8 @@ def _print_human(report: IngestReport) -> None:
         print(f"  skipped: {skip.path}: {skip.error}")
     for doc_id, level in report.access_changed.items():
         print(f"{verb}access: {doc_id} → {level}")
+    for warning in report.warnings:
+        print(f"  warning: {warning.path}: {warning.error}", file=sys.stderr)
     for failure in report.failed:
         print(f"   FAILED: {failure.path}: {failure.error}", file=sys.stderr)
     print(report.summary())

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     max_paragraphs: int = Field(50_000, description="A paper with more paragraphs than this is refused.")
     max_pages: int = Field(2_000, description="A PDF with more pages than this is refused.")
     max_parse_seconds: float = Field(120.0, description="Reading one paper may take at most this long.")
+    max_ocr_pages: int = Field(
+        200, ge=0, description="Scanned pages of one PDF read by OCR (Tesseract), about a second each; 0: none.",
+    )
+    ocr_languages: str = Field(
+        "eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+        description="Tesseract languages for scanned pages, joined by '+' (eng+cym); each needs its data installed.",
+    )
     llm: str | None = Field(None, description="ollama:<model>, openai:<model> or llamacpp:<file.gguf>.")
     llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
     llm_context_chars: int = Field(
@@ -77,7 +84,8 @@ class Settings(BaseSettings):
     def parse_limits(self) -> ParseLimits:
         return ParseLimits(
             max_unpacked_bytes=int(self.max_unpacked_mb * 1024 * 1024), max_paragraphs=self.max_paragraphs,
-            max_pages=self.max_pages, max_seconds=self.max_parse_seconds,
+            max_pages=self.max_pages, max_seconds=self.max_parse_seconds, max_ocr_pages=self.max_ocr_pages,
+            ocr_languages=self.ocr_languages,
         )
 
 

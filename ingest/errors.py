@@ -16,6 +16,11 @@ class LoadError(CouncilPapersError):
         self.reason = reason
 
 
+class ReadWarning(UserWarning):
+    """Part of a paper could not be read (scanned pages without OCR); the rest
+    landed. Readers warn, and ingestion reports it beside the paper."""
+
+
 class StoreMismatchError(CouncilPapersError):
     """The index was built with other embedding or chunking settings."""
 

@@ -28,17 +28,27 @@ _PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
 @dataclass(frozen=True)
 class ParseLimits:
     """Limits for one file; each is configurable (`COUNCIL_MAX_UNPACKED_MB`,
-    `COUNCIL_MAX_PARAGRAPHS`, `COUNCIL_MAX_PAGES`, `COUNCIL_MAX_PARSE_SECONDS`)."""
+    `COUNCIL_MAX_PARAGRAPHS`, `COUNCIL_MAX_PAGES`, `COUNCIL_MAX_PARSE_SECONDS`,
+    `COUNCIL_MAX_OCR_PAGES`). Reading a scanned page by OCR costs about a
+    second, so `max_ocr_pages` bounds it (0: scans are not read);
+    `ocr_languages` names Tesseract's languages for them ("eng+cym")."""
 
     max_unpacked_bytes: int = 200 * 1024 * 1024
     max_paragraphs: int = 50_000
     max_pages: int = 2_000
     max_seconds: float = 120.0
+    max_ocr_pages: int = 200
+    ocr_languages: str = "eng"
 
     def __post_init__(self) -> None:
         for name in ("max_unpacked_bytes", "max_paragraphs", "max_pages", "max_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be greater than 0; got {getattr(self, name)}")
+        if self.max_ocr_pages < 0:
+            raise ConfigError(f"max_ocr_pages must be 0 or more; got {self.max_ocr_pages}")
+        if not re.fullmatch(r"[A-Za-z_]+(\+[A-Za-z_]+)*", self.ocr_languages):
+            raise ConfigError(f"ocr_languages must be Tesseract language names joined by '+'; "
+                              f"got {self.ocr_languages!r}")
 
 
 DEFAULT_LIMITS = ParseLimits()

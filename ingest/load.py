@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ingest.errors import LoadError
+from ingest.limits import DEFAULT_LIMITS, ParseLimits
 from ingest.readers.docx import read_docx
 from ingest.readers.html import read_html
 from ingest.readers.pdf import read_pdf
@@ -32,8 +33,9 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def load_blocks(path: Path, data: bytes | None = None) -> list[Block]:
-    """Read `path` (or the already-read `data`) into blocks.
+def load_blocks(path: Path, data: bytes | None = None, limits: ParseLimits = DEFAULT_LIMITS) -> list[Block]:
+    """Read `path` (or the already-read `data`) into blocks; `limits` bounds
+    what reading may cost (OCR of scanned PDF pages).
 
     Raises `LoadError` for unsupported, empty, binary, corrupt or encrypted input.
     """
@@ -44,22 +46,31 @@ def load_blocks(path: Path, data: bytes | None = None) -> list[Block]:
     raw = path.read_bytes() if data is None else data
     if not raw.strip():
         raise LoadError(str(path), "empty file")
-    blocks = [b for b in loader(path, raw) if b.text.strip()]
+    blocks = [b for b in loader(path, raw, limits) if b.text.strip()]
     if not blocks:
         raise LoadError(str(path), "no readable text found")
     return blocks
 
 
-def _load_html(path: Path, raw: bytes) -> Iterator[Block]:
+def _load_html(path: Path, raw: bytes, _limits: ParseLimits) -> Iterator[Block]:
     return read_html(decode_text(path, raw))
 
 
-_LOADERS: dict[str, Callable[[Path, bytes], Iterator[Block]]] = {
-    ".txt": read_txt,
-    ".md": read_md,
-    ".markdown": read_md,
+_Reader = Callable[[Path, bytes], Iterator[Block]]
+_BoundedReader = Callable[[Path, bytes, ParseLimits], Iterator[Block]]
+
+
+def _unbounded(reader: _Reader) -> _BoundedReader:
+    """A reader whose cost the raw-byte checks and the deadline already bound."""
+    return lambda path, raw, _limits: reader(path, raw)
+
+
+_LOADERS: dict[str, _BoundedReader] = {
+    ".txt": _unbounded(read_txt),
+    ".md": _unbounded(read_md),
+    ".markdown": _unbounded(read_md),
     ".html": _load_html,
     ".htm": _load_html,
     ".pdf": read_pdf,
-    ".docx": read_docx,
+    ".docx": _unbounded(read_docx),
 }

@@ -95,7 +95,7 @@ def parse_paper(cand: Candidate, limits: ParseLimits = DEFAULT_LIMITS) -> Paper:
     """Load, segment and describe one paper (no model needed), within `limits`."""
     check_raw(cand.path, cand.data, limits)
     with deadline(cand.path, limits.max_seconds):
-        blocks = load_blocks(cand.path, cand.data)
+        blocks = load_blocks(cand.path, cand.data, limits)
         text, paragraphs = segment(cand.doc_id, blocks)
     check_paragraphs(cand.path, len(paragraphs), limits)
     if not paragraphs:
@@ -201,7 +201,8 @@ def _parse(
     too (no model needed), so it predicts the failures a real run would report.
     `access` is the level when the sidecar names none."""
     try:
-        paper = parse_paper(cand, limits)
+        with report.collect_warnings(cand.doc_id):
+            paper = parse_paper(cand, limits)
         if access is not None and paper.meta.origin.get("access") != "sidecar":
             paper.meta.access = access
         return paper, (chunk_paper(paper, embedder.count_tokens, embedder.max_tokens) if chunk else [])

@@ -3,7 +3,12 @@ status words, used by the CLI's `--json`, its text output and the Officer page."
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+
+from ingest.errors import ReadWarning
 
 STATUSES = ("added", "updated", "unchanged", "removed", "failed", "skipped")
 """Every status a paper can have in a run; the `--json` fields of the same names list them."""
@@ -49,6 +54,17 @@ class IngestReport:
     """Papers of this run that came from uploads (Officer page)."""
     access_changed: dict[str, str] = field(default_factory=dict)
     """Unchanged papers whose access level this run changed (doc_id → new level), without re-embedding."""
+    warnings: list[Failure] = field(default_factory=list)
+    """Papers that landed with a part unread (scanned pages OCR could not read), and what was missed."""
+
+    @contextmanager
+    def collect_warnings(self, path: str) -> Iterator[None]:
+        """Record what readers warn of while `path` is read (`ReadWarning`), if
+        the reading succeeds: a paper that fails has its failure instead."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ReadWarning)
+            yield
+        self.warnings.extend(Failure(path, str(w.message)) for w in caught if issubclass(w.category, ReadWarning))
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -85,7 +101,8 @@ class IngestReport:
                 if isinstance(item, Failure):
                     out.append(ReportRow(item.path, status, item.error, item.path in uploaded))
                 else:
-                    out.append(ReportRow(item, status, details.get(status, ""), item in uploaded))
+                    detail = "; ".join(w.error for w in self.warnings if w.path == item) or details.get(status, "")
+                    out.append(ReportRow(item, status, detail, item in uploaded))
         return out
 
     def summary(self) -> str:
@@ -93,6 +110,7 @@ class IngestReport:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.failed)} failed"
+            f"{f', {len(self.warnings)} partly read' if self.warnings else ''}"
             f"{' (dry run: nothing written)' if self.dry_run else ''}; library: {self.documents} papers, "
             f"{self.paragraphs} paragraphs, {self.chunks} chunks; {self.seconds:.1f} s"
         )

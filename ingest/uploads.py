@@ -99,7 +99,8 @@ def preview(
         base = plan([corpus_dir], store, max_bytes)
         for cand in base.added + base.updated:  # predict the failures a run would report, as `--dry-run` does
             try:
-                parse_paper(cand, limits)
+                with report.collect_warnings(cand.doc_id):
+                    parse_paper(cand, limits)
             except CouncilPapersError as exc:
                 base.failed.append(Failure(cand.doc_id, exc.reason if isinstance(exc, LoadError) else str(exc)))
         broken = {f.path for f in base.failed}
@@ -116,7 +117,8 @@ def preview(
         _forget(report, doc_id)
         report.uploaded.append(doc_id)
         try:
-            cand = _check(upload, target, _sidecar_bytes(target, sidecars.get(name)), max_bytes, limits)
+            with report.collect_warnings(doc_id):
+                cand = _check(upload, target, _sidecar_bytes(target, sidecars.get(name)), max_bytes, limits)
         except CouncilPapersError as exc:
             report.failed.append(Failure(doc_id, exc.reason if isinstance(exc, LoadError) else str(exc)))
             continue
@@ -131,6 +133,7 @@ def _forget(report: IngestReport, doc_id: str) -> None:
     for status in ("added", "updated", "unchanged", "removed"):
         setattr(report, status, [d for d in getattr(report, status) if d != doc_id])
     report.failed = [f for f in report.failed if f.path != doc_id]
+    report.warnings = [w for w in report.warnings if w.path != doc_id]
 
 
 def _sidecar_bytes(target: Path, uploaded: bytes | None) -> bytes:

@@ -76,3 +76,51 @@ def make_docx(path: Path, heading: str, paragraphs: list[str], table: list[list[
     document.add_paragraph("Resolved – that the budget report be noted.")
     document.save(str(path))
     return path
+
+
+def scan_pdf(data: bytes, dpi: int = 200, pages: set[int] | None = None, skew: float = 0.0) -> bytes:
+    """The PDF `data` as an office scanner returns it: each page (or those of
+    the 0-based `pages`) a greyscale image with no text layer behind it, fed
+    `skew` degrees askew (anticlockwise)."""
+    import pypdfium2
+    from pypdf import PdfReader, PdfWriter
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        images = [page.render(scale=dpi / 72).to_pil().convert("L").rotate(skew, fillcolor=255) for page in document]
+    finally:
+        document.close()
+    original = PdfReader(io.BytesIO(data))
+    writer = PdfWriter()
+    for number, image in enumerate(images):
+        if pages is not None and number not in pages:
+            writer.add_page(original.pages[number])
+            continue
+        scanned = io.BytesIO()
+        image.save(scanned, format="PDF", resolution=dpi)
+        writer.add_page(PdfReader(scanned).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def scanned_table_pdf(rows: list[list[str]], title: str, dpi: int = 200, skew: float = 0.0) -> bytes:
+    """A scanned page holding `title` and a ruled table of `rows` (the first is
+    the header), drawn with DejaVu Sans (Debian's fonts-dejavu-core), fed
+    `skew` degrees askew."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    page = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("DejaVuSans.ttf", int(11 / 72 * dpi))
+    left, top, cell_w, cell_h = dpi, dpi, int(2 * dpi), int(0.4 * dpi)
+    draw.text((left, top - cell_h), title, font=font, fill=0)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            x, y = left + c * cell_w, top + r * cell_h
+            draw.rectangle((x, y, x + cell_w, y + cell_h), outline=0, width=max(1, dpi // 100))
+            draw.text((x + dpi // 12, y + dpi // 10), text, font=font, fill=0)
+    out = io.BytesIO()
+    page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255).save(out, format="PDF", resolution=dpi)
+    return out.getvalue()

@@ -47,6 +47,8 @@ def render_report(report: IngestReport) -> None:
             st.text(f"Failed: {failure.path}: {failure.error}")
     else:
         st.success(summary, icon=":material/check_circle:")
+    for warning in report.warnings:
+        st.warning(f"Partly read: {warning.path}: {warning.error}", icon=":material/warning:")
     st.dataframe(report_rows(report), hide_index=True, width="stretch")
 
 

@@ -15,13 +15,17 @@ import io
 import logging
 import re
 import statistics
+import time
+import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import LoadError
+from ingest.errors import LoadError, ReadWarning
+from ingest.limits import DEFAULT_LIMITS, ParseLimits
+from ingest.readers import ocr
 from ingest.readers.tables import table_rows
 from ingest.reflow import ends_sentence
 from ingest.structure import PAGE_NUMBER, URL_ONLY
@@ -45,21 +49,29 @@ class _Line:
     column: int = 0
 
 
-def read_pdf(path: Path, raw: bytes) -> Iterator[Block]:
-    """Blocks of every page, in reading order, with their page numbers."""
+def read_pdf(path: Path, raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> Iterator[Block]:
+    """Blocks of every page, in reading order, with their page numbers; scanned
+    pages are read by OCR (`ocr.py`) up to `limits.max_ocr_pages`."""
     _refuse_encrypted(path, raw)
     import pdfplumber
 
     for name in ("pdfminer", "pypdf"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    ocr_until = time.monotonic() + OCR_SHARE * limits.max_seconds
     try:
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
             pages = [_read_page(page) for page in pdf.pages]
             height = [float(page.height) for page in pdf.pages]
+            scans = [i for i, page in enumerate(pdf.pages) if _is_scan(page, pages[i])]
+            unread, reason = _read_scans(path, pdf.pages, scans, pages, limits, ocr_until)
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pdfminer
         raise LoadError(str(path), f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if not any(items for items in pages):
-        raise LoadError(str(path), "PDF has no extractable text (scanned image?)")
+        if reason:
+            raise LoadError(str(path), f"PDF has only scanned pages and they could not be read: {reason}")
+        raise LoadError(str(path), "PDF has no extractable text")
+    if unread:
+        warnings.warn(f"scanned page(s) {_page_list(unread)} not read: {reason}", ReadWarning, stacklevel=2)
     furniture = _running_furniture(pages, height)
     kept_once: set[str] = set()
     for number, items in enumerate(pages, start=1):
@@ -74,6 +86,87 @@ def read_pdf(path: Path, raw: bytes) -> Iterator[Block]:
                     kept_once.add(key)  # a running title is content once: the paper's own title block
             lines.append(item)
         yield from _blocks(lines, number)
+
+
+MAX_SCAN_TEXT = 40
+"""Characters of text layer a scanned page may carry (a stamped page number or reference)."""
+
+
+def _is_scan(page: Any, items: list[_Line | Block]) -> bool:
+    """A page whose text is an image: next to no text layer (a scanner's page
+    stamp at most) and a picture over a quarter of the page."""
+    if sum(len(i.text) for i in items) > MAX_SCAN_TEXT:
+        return False
+    area = float(page.width) * float(page.height)
+    return any((float(im["x1"]) - float(im["x0"])) * (float(im["bottom"]) - float(im["top"])) >= area / 4
+               for im in page.images)
+
+
+OCR_SHARE = 0.75
+"""Share of the reading time limit (`COUNCIL_MAX_PARSE_SECONDS`) after which no
+further scanned page is started: a long scan lands with the pages read so far
+and a warning naming the rest, rather than failing whole at the limit."""
+
+
+def _read_scans(path: Path, pdf_pages: list[Any], scans: list[int], pages: list[list[_Line | Block]],
+                limits: ParseLimits, until: float) -> tuple[list[int], str | None]:
+    """Replace each scanned page's items with what OCR reads there; the
+    indexes of the scanned pages left unread, with the reason."""
+    if not scans:
+        return [], None
+    if len(scans) > limits.max_ocr_pages:
+        return scans, (f"{len(scans)} scanned pages, over the limit of {limits.max_ocr_pages} read by OCR "
+                       "(set COUNCIL_MAX_OCR_PAGES to raise it)")
+    try:
+        scanned = ocr.read_pages([pdf_pages[i] for i in scans], limits.ocr_languages, stop_at=until)
+    except ocr.OcrError as exc:
+        return scans, str(exc)
+    for i, page in zip(scans, scanned, strict=False):
+        pages[i] = _read_scanned_page(pdf_pages[i], page)
+    logger.info("%s: read %d scanned page(s) by OCR", path, len(scanned))
+    if len(scanned) < len(scans):
+        return scans[len(scanned):], (f"the reading time limit of {limits.max_seconds:g} s came first "
+                                      "(set COUNCIL_MAX_PARSE_SECONDS to raise it)")
+    return [], None
+
+
+def _read_scanned_page(page: Any, scanned: ocr.ScannedPage) -> list[_Line | Block]:
+    """A scanned page's lines and table rows: pdfplumber finds the tables from
+    the lines ruled on the image, as it finds them from a typed page's drawn
+    lines, and each cell holds the OCR words inside it."""
+    horizontal = [r for r in scanned.rules if r["top"] == r["bottom"]]
+    vertical = [r for r in scanned.rules if r["top"] != r["bottom"]]
+    found = []
+    if len(horizontal) >= 2 and len(vertical) >= 2:
+        found = page.find_tables(table_settings={
+            "vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+            "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal,
+        })
+    tables: list[tuple[tuple[float, float, float, float], list[list[str]]]] = []
+    for table in found:
+        rows = [[_cell_text(cell, scanned.words) for cell in row.cells] for row in table.rows]
+        if _is_table(rows):
+            tables.append((table.bbox, rows))
+    words = [w for w in scanned.words if not any(_inside(w, box) for box, _ in tables)]
+    return _place(words, float(page.width), [(box[1], rows) for box, rows in tables])
+
+
+def _cell_text(cell: tuple[float, float, float, float] | None, words: list[dict[str, Any]]) -> str:
+    """The words inside a table cell, row by row ("" for a merged cell)."""
+    if cell is None:
+        return ""
+    return " ".join(w["text"] for row in _rows([w for w in words if _inside(w, cell)]) for w in row)
+
+
+def _page_list(indexes: list[int]) -> str:
+    """Page numbers of 0-based `indexes`, runs shortened: "2, 5-7"."""
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(f"{run[0] + 1}" if len(run) == 1 else f"{run[0] + 1}-{run[-1] + 1}" for run in runs)
 
 
 def _refuse_encrypted(path: Path, raw: bytes) -> None:
@@ -97,19 +190,25 @@ def _read_page(page: Any) -> list[_Line | Block]:
         w for w in page.extract_words(x_tolerance=1.5, extra_attrs=["size", "fontname"])
         if not any(_inside(w, box) for box in boxes)
     ]
+    rows = [(t.bbox[1], [[" ".join((cell or "").split()) for cell in row] for row in t.extract()]) for t in tables]
+    return _place(words, float(page.width), rows)
+
+
+def _place(words: list[dict[str, Any]], width: float,
+           tables: list[tuple[float, list[list[str]]]]) -> list[_Line | Block]:
+    """Words (with their positions) and tables (their top and cells) in reading order."""
     placed: list[tuple[float, int, _Line | Block]] = []
-    for table in tables:
-        rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
+    for top, rows in tables:
         for i, text in enumerate(table_rows(rows)):
-            placed.append((table.bbox[1] + i * 0.01, 0, Block(text=text, kind="table")))
-    for order, column in enumerate(_columns(_rows(words), float(page.width))):
+            placed.append((top + i * 0.01, 0, Block(text=text, kind="table")))
+    for order, column in enumerate(_columns(_rows(words), width)):
         for line in column:
             placed.append((line.top if order == 0 else 10_000 * order + line.top, order, line))
     placed.sort(key=lambda t: (t[0], t[1]))
     return [item for _, _, item in placed]
 
 
-def _is_table(rows: list[list[str | None]]) -> bool:
+def _is_table(rows: Sequence[Sequence[str | None]]) -> bool:
     """A ruled grid of short cells; a box drawn round a page of prose is not one."""
     cells = [c for row in rows for c in row if c]
     if len(rows) < 2 or max(len(r) for r in rows) < 2 or not cells:
