@@ -172,7 +172,7 @@ def roughen(page: Any, seed: str) -> Any:
     rng = random.Random(seed)
     turned = page.rotate(rng.uniform(-MAX_SKEW, MAX_SKEW), resample=Image.Resampling.BICUBIC,
                          expand=False, fillcolor=255)
-    pixels = np.asarray(turned.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.float32)
+    pixels = np.asarray(turned.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.float64)
     pixels = 40 + pixels * (225 - 40) / 255
     noise = np.random.default_rng(rng.randrange(2**32))
     pixels += noise.normal(0, 12, pixels.shape)
