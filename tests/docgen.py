@@ -78,11 +78,16 @@ def make_docx(path: Path, heading: str, paragraphs: list[str], table: list[list[
     return path
 
 
-def scan_pdf(data: bytes, dpi: int = 200, pages: set[int] | None = None, skew: float = 0.0) -> bytes:
+def scan_pdf(data: bytes, dpi: int = 200, pages: set[int] | None = None, skew: float = 0.0,
+             grain: float = 0.0) -> bytes:
     """The PDF `data` as an office scanner returns it: each page (or those of
     the 0-based `pages`) a greyscale image with no text layer behind it, fed
-    `skew` degrees askew (anticlockwise)."""
+    `skew` degrees askew (anticlockwise). With `grain`, as a copier returns it:
+    grey toner on grey paper, noise of that standard deviation in grey levels,
+    and specks (seeded, the same every run)."""
+    import numpy as np
     import pypdfium2
+    from PIL import Image
     from pypdf import PdfReader, PdfWriter
 
     document = pypdfium2.PdfDocument(data)
@@ -90,6 +95,13 @@ def scan_pdf(data: bytes, dpi: int = 200, pages: set[int] | None = None, skew: f
         images = [page.render(scale=dpi / 72).to_pil().convert("L").rotate(skew, fillcolor=255) for page in document]
     finally:
         document.close()
+    if grain:
+        noise = np.random.default_rng(7)
+        for number, image in enumerate(images):
+            pixels = 40 + np.asarray(image, dtype=np.float64) * (225 - 40) / 255
+            pixels += noise.normal(0, grain, pixels.shape)
+            pixels[noise.random(pixels.shape) < 0.0005] = 30
+            images[number] = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
     original = PdfReader(io.BytesIO(data))
     writer = PdfWriter()
     for number, image in enumerate(images):

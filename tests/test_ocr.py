@@ -222,6 +222,30 @@ def test_a_page_fed_askew_is_turned_level() -> None:
     assert ocr.skew(np.full((300, 200), 255, dtype=np.uint8)) == 0.0, "a blank page stays as it is"
 
 
+def test_a_grainy_page_is_smoothed_and_a_clean_one_left_as_it_is() -> None:
+    clean = np.full((400, 300), 255, dtype=np.uint8)
+    for top in range(100, 300, 20):
+        clean[top:top + 3, 30:270] = 0  # lines of "text", a stroke's width apart
+    assert ocr.despeckled(clean) is clean
+    noise = np.random.default_rng(3)
+    grainy = np.clip(np.where(clean == 0, 40.0, 225.0) + noise.normal(0, 12, clean.shape), 0, 255).astype(np.uint8)
+    smoothed = ocr.despeckled(grainy)
+    paper = clean == 255
+    assert smoothed[paper].std() < grainy[paper].std() / 2
+    assert (smoothed[101:300:20, 31:269] < 100).all(), "the lines are kept"
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_copiers_grainy_scan_reads_as_the_typed_one(tmp_path: Path) -> None:
+    typed_path = REAL / "broomhill-minutes-2025-02-12.pdf"
+    scanned_path = tmp_path / typed_path.name
+    scanned_path.write_bytes(scan_pdf(typed_path.read_bytes(), grain=12.0))
+    before = " ".join(p.text for p in read(typed_path)).split()
+    after = " ".join(p.text for p in read(scanned_path)).split()
+    matched = sum(b.size for b in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks())
+    assert matched >= 0.95 * len(before), f"{matched} of {len(before)} words read back in order"
+
+
 def test_ink_is_told_from_paper_on_a_grey_copy() -> None:
     image = np.full((100, 100), 200, dtype=np.uint8)  # grey paper
     image[40:60, 10:90] = 90  # faint toner
