@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     max_pages: int = Field(2_000, description="A PDF with more pages than this is refused.")
     max_parse_seconds: float = Field(120.0, description="Reading one paper may take at most this long.")
     max_ocr_pages: int = Field(
-        200, ge=0, description="Scanned pages of one PDF read by OCR (Tesseract), about a second each; 0: none.",
+        200, ge=0, description="Pages of one PDF read by OCR (Tesseract), about a second each: scanned ones, and typed "
+                         "ones whose fonts leave glyphs without characters; 0: none.",
     )
     ocr_languages: str = Field(
         "eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",

@@ -16,7 +16,7 @@ from ingest.load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, is_supported
 from ingest.metadata import sidecar_path
 from ingest.report import Failure
 
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"
 """Part of every content hash: bump it when loading or segmentation changes, and
 every paper is re-ingested on the next run."""
 

@@ -29,8 +29,9 @@ _PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
 class ParseLimits:
     """Limits for one file; each is configurable (`COUNCIL_MAX_UNPACKED_MB`,
     `COUNCIL_MAX_PARAGRAPHS`, `COUNCIL_MAX_PAGES`, `COUNCIL_MAX_PARSE_SECONDS`,
-    `COUNCIL_MAX_OCR_PAGES`). Reading a scanned page by OCR costs about a
-    second, so `max_ocr_pages` bounds it (0: scans are not read);
+    `COUNCIL_MAX_OCR_PAGES`). Reading a page by OCR (a scan, or a typed page
+    whose fonts leave glyphs without characters) costs about a second, so
+    `max_ocr_pages` bounds it (0: none is read);
     `ocr_languages` names Tesseract's languages for them ("eng+cym")."""
 
     max_unpacked_bytes: int = 200 * 1024 * 1024

@@ -45,6 +45,17 @@ def _glyph(match: re.Match[str]) -> str:
     return char if char in _LIGATURE_GLYPHS else ""
 
 
+_UNDECODED = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
+def undecoded(text: str) -> bool:
+    """Whether `text` holds glyphs its PDF font maps to no character, beyond the
+    ligatures `clean_line` restores: pdfminer's "(cid:N)", or the font's own codes
+    passed on as control characters among shifted letters ("7KH\x03&RXQFLO" for
+    "The Council"). Such words are read from the page image instead."""
+    return bool(_UNDECODED.search(_CID.sub(lambda m: _glyph(m) or m.group(0), text)))
+
+
 def clean_line(line: str) -> str:
     """Normalise one line: compatibility forms (ligatures), odd spaces, symbol-font
     bullets, and the ligature glyphs some PDF fonts produce."""

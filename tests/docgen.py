@@ -4,11 +4,14 @@ formats as officers will drop them, not on mocks."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """A minimal valid PDF with one Helvetica text line per list entry."""
+def make_pdf(pages: list[list[str]], unmapped: set[str] | None = None) -> bytes:
+    """A minimal valid PDF with one Helvetica text line per list entry; lines in
+    `unmapped` are set in `unmapped_font` instead, which draws them but gives
+    no character for any glyph."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -16,11 +19,18 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         return len(objects)
 
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    fonts = b"/F1 %d 0 R" % font
+    if unmapped:
+        fonts += b" /F2 %d 0 R" % unmapped_font(add)
     page_ids: list[int] = []
     pages_id_placeholder = len(objects) + 1 + 2 * len(pages)
     for lines in pages:
         ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
         for line in lines:
+            if unmapped and line in unmapped:
+                glyphs = "".join(f"{ord(ch) - 29:04x}" for ch in line)  # DejaVu's glyph order for ASCII
+                ops.append(f"/F2 11 Tf <{glyphs}> Tj T* /F1 11 Tf")
+                continue
             escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
             ops.append(f"({escaped}) Tj T*")
         ops.append("ET")
@@ -29,7 +39,7 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         page_ids.append(
             add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id_placeholder, content, font)
+                b"/Resources << /Font << %s >> >> >>" % (pages_id_placeholder, content, fonts)
             )
         )
     kids = b" ".join(b"%d 0 R" % p for p in page_ids)
@@ -48,6 +58,28 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         out.write(b"%010d 00000 n \n" % offset)
     out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref))
     return out.getvalue()
+
+
+def unmapped_font(add: Callable[[bytes], int]) -> int:
+    """A font drawn right but read as glyph numbers, as in PDFs whose fonts carry
+    no map from glyphs to characters: DejaVu Sans Mono (Debian's
+    fonts-dejavu-core; every glyph 602 units wide, so no width table) embedded
+    by glyph number, with no ToUnicode map and its own character map
+    table renamed, so that pdfminer gives "(cid:55)(cid:75)(cid:72)" for "The".
+    `add` writes a PDF object and returns its number."""
+    data = bytearray(Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf").read_bytes())
+    tables = 12 + 16 * int.from_bytes(data[4:6], "big")
+    at = data.index(b"cmap", 12, tables)
+    data[at:at + 4] = b"xmap"
+    program = add(b"<< /Length %d /Length1 %d >>\nstream\n" % (len(data), len(data)) + bytes(data) + b"\nendstream")
+    descriptor = add(b"<< /Type /FontDescriptor /FontName /DejaVuSansMono /Flags 5 /FontBBox [-558 -375 718 1042] "
+                     b"/ItalicAngle 0 /Ascent 760 /Descent -240 /CapHeight 729 /StemV 87 "
+                     b"/FontFile2 %d 0 R >>" % program)
+    glyphs = add(b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /DejaVuSansMono /CIDSystemInfo "
+                 b"<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R "
+                 b"/DW 602 /CIDToGIDMap /Identity >>" % descriptor)
+    return add(b"<< /Type /Font /Subtype /Type0 /BaseFont /DejaVuSansMono /Encoding /Identity-H "
+               b"/DescendantFonts [%d 0 R] >>" % glyphs)
 
 
 def encrypt_pdf(data: bytes, password: str) -> bytes:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +24,7 @@ from ingest.load import load_blocks
 from ingest.metadata import build_meta
 from ingest.paragraphs import segment
 from ingest.readers import ocr
+from ingest.readers.pdf import decoded
 from ingest.types import Paragraph
 from ingest.uploads import Upload, preview
 
@@ -263,3 +266,51 @@ def test_a_scanned_table_reads_as_a_typed_one(tmp_path: Path, skew: float) -> No
         "Ward: Four Oaks | Budget: 25,000 | Remaining: 9,506",
         "Ward: New Hall | Budget: 25,000 | Remaining: 6,013",
     ], "each row with its headers, as a typed PDF's table reads"
+
+
+def _word(text: str, x0: float, x1: float, font: str = "Calibri") -> dict[str, Any]:
+    return {"text": text, "x0": x0, "x1": x1, "top": 100.0, "bottom": 112.0, "size": 11.0, "fontname": font}
+
+
+def test_words_holding_glyphs_without_characters_are_taken_from_what_ocr_saw() -> None:
+    words = [_word("good", 10, 40), _word("(cid:55)(cid:75)(cid:72)", 45, 70), _word("Cou", 120, 140),
+             _word("QFLO¶V\x03QHZ", 140, 200, font="Shifted"), _word("rela(cid:415)onship", 210, 270),
+             _word("(cid:2)", 280, 290)]
+    seen = [{"text": text, "x0": x0, "x1": x1, "top": 102.0, "bottom": 110.0} for text, x0, x1 in
+            [("goad", 11, 39), ("The", 46, 69), ("Council's", 121, 168), ("new", 175, 199), ("relatonship", 211, 269)]]
+    out = decoded(words, seen)
+    assert [w["text"] for w in out] == ["good", "The", "Council's", "new", "rela(cid:415)onship", "(cid:2)"], (
+        "a decoded word is kept; a word the font changes within is replaced whole; a ligature glyph is left to "
+        "the reader's own rule, and a lone glyph with nothing seen inside to be dropped")
+    assert {w["fontname"] for w in out} == {"Calibri"}, "a bold title stays bold"
+    assert (out[1]["x0"], out[1]["x1"]) == (46, 69)
+
+
+UNMAPPED = "The committee set the precept at 7,400 pounds for the year."
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_line_whose_font_maps_no_glyph_to_a_character_is_read_from_the_page(tmp_path: Path) -> None:
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(make_pdf(MINUTES, unmapped={UNMAPPED}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReadWarning)
+        paragraphs = read(path)
+    assert [(p.text, p.item) for p in paragraphs] == [
+        (p.text, p.item) for p in read(_typed(tmp_path))], "read as the typed page, in its item"
+
+
+def _typed(tmp_path: Path) -> Path:
+    path = tmp_path / "typed.pdf"
+    path.write_bytes(make_pdf(MINUTES))
+    return path
+
+
+def test_without_tesseract_glyphs_without_characters_are_left_with_a_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: None)
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(make_pdf(MINUTES, unmapped={UNMAPPED}))
+    with pytest.warns(ReadWarning, match=r"^page\(s\) 2: characters the PDF's fonts do not map .*install Tesseract"):
+        paragraphs = read(path)
+    assert starting(paragraphs, "There were no apologies").item == "1. Apologies", "the rest of the paper reads"

@@ -27,7 +27,7 @@ from ingest.errors import LoadError, ReadWarning
 from ingest.limits import DEFAULT_LIMITS, ParseLimits
 from ingest.readers import ocr
 from ingest.readers.tables import table_rows
-from ingest.reflow import ends_sentence
+from ingest.reflow import ends_sentence, undecoded
 from ingest.structure import PAGE_NUMBER, URL_ONLY
 from ingest.types import Block
 
@@ -63,15 +63,20 @@ def read_pdf(path: Path, raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> It
             pages = [_read_page(page) for page in pdf.pages]
             height = [float(page.height) for page in pdf.pages]
             scans = [i for i, page in enumerate(pdf.pages) if _is_scan(page, pages[i])]
-            unread, reason = _read_scans(path, pdf.pages, scans, pages, limits, ocr_until)
+            unmapped = [i for i, items in enumerate(pages)
+                        if i not in scans and any(undecoded(item.text) for item in items)]
+            unread, reason = _read_by_ocr(path, pdf.pages, scans, unmapped, pages, limits, ocr_until)
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pdfminer
         raise LoadError(str(path), f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if not any(items for items in pages):
         if reason:
             raise LoadError(str(path), f"PDF has only scanned pages and they could not be read: {reason}")
         raise LoadError(str(path), "PDF has no extractable text")
-    if unread:
-        warnings.warn(f"scanned page(s) {_page_list(unread)} not read: {reason}", ReadWarning, stacklevel=2)
+    if unread_scans := [i for i in unread if i in scans]:
+        warnings.warn(f"scanned page(s) {_page_list(unread_scans)} not read: {reason}", ReadWarning, stacklevel=2)
+    if unread_glyphs := [i for i in unread if i not in scans]:
+        warnings.warn(f"page(s) {_page_list(unread_glyphs)}: characters the PDF's fonts do not map to text were "
+                      f"kept as they are, not read from the page: {reason}", ReadWarning, stacklevel=2)
     furniture = _running_furniture(pages, height)
     kept_once: set[str] = set()
     for number, items in enumerate(pages, start=1):
@@ -108,25 +113,33 @@ further scanned page is started: a long scan lands with the pages read so far
 and a warning naming the rest, rather than failing whole at the limit."""
 
 
-def _read_scans(path: Path, pdf_pages: list[Any], scans: list[int], pages: list[list[_Line | Block]],
-                limits: ParseLimits, until: float) -> tuple[list[int], str | None]:
-    """Replace each scanned page's items with what OCR reads there; the
-    indexes of the scanned pages left unread, with the reason."""
-    if not scans:
+WORD_GAP = 1.5
+"""Points between two pieces of one printed word (`extract_words`' own x tolerance)."""
+
+
+def _read_by_ocr(path: Path, pdf_pages: list[Any], scans: list[int], unmapped: list[int],
+                 pages: list[list[_Line | Block]], limits: ParseLimits, until: float) -> tuple[list[int], str | None]:
+    """Replace each scanned page's items with what OCR reads there, and the
+    words of each `unmapped` page that hold glyphs without characters with the
+    words OCR reads in their place; the indexes of the pages left unread, with
+    the reason."""
+    wanted = sorted(scans + unmapped)
+    if not wanted:
         return [], None
-    if len(scans) > limits.max_ocr_pages:
-        return scans, (f"{len(scans)} scanned pages, over the limit of {limits.max_ocr_pages} read by OCR "
-                       "(set COUNCIL_MAX_OCR_PAGES to raise it)")
+    if len(wanted) > limits.max_ocr_pages:
+        what = "scanned pages" if not unmapped else "pages to read by OCR"
+        return wanted, (f"{len(wanted)} {what}, over the limit of {limits.max_ocr_pages} read by OCR "
+                        "(set COUNCIL_MAX_OCR_PAGES to raise it)")
     try:
-        scanned = ocr.read_pages([pdf_pages[i] for i in scans], limits.ocr_languages, stop_at=until)
+        seen = ocr.read_pages([pdf_pages[i] for i in wanted], limits.ocr_languages, stop_at=until)
     except ocr.OcrError as exc:
-        return scans, str(exc)
-    for i, page in zip(scans, scanned, strict=False):
-        pages[i] = _read_scanned_page(pdf_pages[i], page)
-    logger.info("%s: read %d scanned page(s) by OCR", path, len(scanned))
-    if len(scanned) < len(scans):
-        return scans[len(scanned):], (f"the reading time limit of {limits.max_seconds:g} s came first "
-                                      "(set COUNCIL_MAX_PARSE_SECONDS to raise it)")
+        return wanted, str(exc)
+    for i, page in zip(wanted, seen, strict=False):
+        pages[i] = _read_scanned_page(pdf_pages[i], page) if i in scans else _read_page(pdf_pages[i], page)
+    logger.info("%s: read %d page(s) by OCR", path, len(seen))
+    if len(seen) < len(wanted):
+        return wanted[len(seen):], (f"the reading time limit of {limits.max_seconds:g} s came first "
+                                    "(set COUNCIL_MAX_PARSE_SECONDS to raise it)")
     return [], None
 
 
@@ -182,8 +195,10 @@ def _refuse_encrypted(path: Path, raw: bytes) -> None:
         raise LoadError(str(path), f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
 
 
-def _read_page(page: Any) -> list[_Line | Block]:
-    """A page's lines and table rows in reading order."""
+def _read_page(page: Any, seen: ocr.ScannedPage | None = None) -> list[_Line | Block]:
+    """A page's lines and table rows in reading order; with what OCR `seen` on
+    the page, words and cells holding glyphs without characters (`undecoded`) read
+    from the image."""
     tables = [t for t in page.find_tables() if _is_table(t.extract())]
     boxes = [t.bbox for t in tables]
     words = [
@@ -191,7 +206,41 @@ def _read_page(page: Any) -> list[_Line | Block]:
         if not any(_inside(w, box) for box in boxes)
     ]
     rows = [(t.bbox[1], [[" ".join((cell or "").split()) for cell in row] for row in t.extract()]) for t in tables]
+    if seen is not None:
+        words = decoded(words, seen.words)
+        rows = [(top, [[_cell_text(box, seen.words) if undecoded(text) else text
+                        for text, box in zip(row, table_row.cells, strict=True)]
+                       for row, table_row in zip(cells, t.rows, strict=True)])
+                for (top, cells), t in zip(rows, tables, strict=True)]
     return _place(words, float(page.width), rows)
+
+
+def decoded(words: list[dict[str, Any]], seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`words` of a page's text layer, each holding glyphs without characters
+    (`undecoded`) replaced by the words OCR `seen` inside its box, in their
+    order along the line. A word the font changes within ("Cou" + "QFLO¶V")
+    comes as pieces that touch, replaced together. The first piece's font size
+    and name are kept, so a bold title stays a title; pieces with nothing seen
+    inside are kept as they are."""
+    pieces: list[list[dict[str, Any]]] = []
+    for word in words:
+        last = pieces[-1][-1] if pieces else None
+        if last and abs(word["top"] - last["top"]) < 1 and 0 <= word["x0"] - last["x1"] <= WORD_GAP:
+            pieces[-1].append(word)
+        else:
+            pieces.append([word])
+    out: list[dict[str, Any]] = []
+    for piece in pieces:
+        if not any(undecoded(w["text"]) for w in piece):
+            out.extend(piece)
+            continue
+        box = (piece[0]["x0"], min(w["top"] for w in piece), piece[-1]["x1"], max(w["bottom"] for w in piece))
+        inside = sorted((w for w in seen if _inside(w, box)), key=lambda w: w["x0"])
+        if inside:
+            out.extend({**piece[0], "text": w["text"], "x0": w["x0"], "x1": w["x1"]} for w in inside)
+        else:
+            out.extend(piece)  # `clean_line` drops what it cannot read
+    return out
 
 
 def _place(words: list[dict[str, Any]], width: float,
