@@ -45,19 +45,7 @@ def make_pdf(pages: list[list[str]], unmapped: set[str] | None = None) -> bytes:
     kids = b" ".join(b"%d 0 R" % p for p in page_ids)
     pages_id = add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids)))
     assert pages_id == pages_id_placeholder
-    catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref))
-    return out.getvalue()
+    return _written(objects, add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id))
 
 
 def unmapped_font(add: Callable[[bytes], int]) -> int:
@@ -80,6 +68,59 @@ def unmapped_font(add: Callable[[bytes], int]) -> int:
                  b"/DW 602 /CIDToGIDMap /Identity >>" % descriptor)
     return add(b"<< /Type /Font /Subtype /Type0 /BaseFont /DejaVuSansMono /Encoding /Identity-H "
                b"/DescendantFonts [%d 0 R] >>" % glyphs)
+
+
+def outlined_pdf(pages: list[list[str]], dpi: int = 150) -> bytes:
+    """A PDF whose text is drawn as shapes and holds no characters, as a design
+    program leaves it when fonts are converted to outlines: each page's lines
+    set in DejaVu Sans at `dpi`, every run of ink along a pixel row filled as a
+    rectangle."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    width, height, scale = int(8.5 * dpi), int(11 * dpi), 72 / dpi
+    font = ImageFont.truetype("DejaVuSans.ttf", int(11 / 72 * dpi))
+    parent = 2 * len(pages) + 1
+    kids = []
+    for lines in pages:
+        image = Image.new("1", (width, height), 1)
+        draw = ImageDraw.Draw(image)
+        for number, line in enumerate(lines):
+            draw.text((dpi, dpi + number * int(16 / 72 * dpi)), line, font=font, fill=0)
+        ops = ["0 g"]
+        for y, row in enumerate(~np.asarray(image)):
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
+            ops += [f"{x0 * scale:.2f} {(height - y - 1) * scale:.2f} {(x1 - x0) * scale:.2f} {scale:.2f} re"
+                    for x0, x1 in zip(edges[::2], edges[1::2], strict=True)]
+        stream = "\n".join([*ops, "f"]).encode()
+        content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R >>"
+                        % (parent, content)))
+    kids_list = b" ".join(b"%d 0 R" % k for k in kids)
+    assert add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids_list, len(kids))) == parent
+    return _written(objects, add(b"<< /Type /Catalog /Pages %d 0 R >>" % parent))
+
+
+def _written(objects: list[bytes], catalog: int) -> bytes:
+    """A PDF file of `objects` (numbered from 1) whose catalog is object `catalog`."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref))
+    return out.getvalue()
 
 
 def encrypt_pdf(data: bytes, password: str) -> bytes:

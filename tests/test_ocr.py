@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import FakeEmbedder, ingest, make_store
-from docgen import make_pdf, scan_pdf, scanned_table_pdf
+from docgen import make_pdf, outlined_pdf, scan_pdf, scanned_table_pdf
 
 from ingest.__main__ import main
 from ingest.config import Settings
@@ -314,3 +314,10 @@ def test_without_tesseract_glyphs_without_characters_are_left_with_a_warning(
     with pytest.warns(ReadWarning, match=r"^page\(s\) 2: characters the PDF's fonts do not map .*install Tesseract"):
         paragraphs = read(path)
     assert starting(paragraphs, "There were no apologies").item == "1. Apologies", "the rest of the paper reads"
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_text_drawn_as_outlines_is_read_from_the_page(tmp_path: Path) -> None:
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(outlined_pdf(MINUTES))
+    assert [(p.text, p.item) for p in read(path)] == [(p.text, p.item) for p in read(_typed(tmp_path))]

@@ -98,13 +98,17 @@ MAX_SCAN_TEXT = 40
 
 
 def _is_scan(page: Any, items: list[_Line | Block]) -> bool:
-    """A page whose text is an image: next to no text layer (a scanner's page
-    stamp at most) and a picture over a quarter of the page."""
+    """A page whose text is a picture: next to no text layer (a scanner's page
+    stamp at most) and a picture over a quarter of the page, or shapes drawn on
+    it (a design program that converts fonts to outlines draws each letter as
+    one; a page of a rule or a logo alone costs a second of OCR that finds
+    nothing)."""
     if sum(len(i.text) for i in items) > MAX_SCAN_TEXT:
         return False
     area = float(page.width) * float(page.height)
-    return any((float(im["x1"]) - float(im["x0"])) * (float(im["bottom"]) - float(im["top"])) >= area / 4
-               for im in page.images)
+    return bool(page.curves or page.rects) or any(
+        (float(im["x1"]) - float(im["x0"])) * (float(im["bottom"]) - float(im["top"])) >= area / 4
+        for im in page.images)
 
 
 OCR_SHARE = 0.75
