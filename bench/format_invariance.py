@@ -2,6 +2,7 @@
 
     python bench/format_invariance.py REALCORPUS_DIR --work DIR \\
         [--questions FILE ...] [--formats docx,html,scanned,scanned-rough] [--skip-ingest]
+        [--every N] [--reading-only]
 
 Takes the real papers typed as text or Markdown and writes each again as Word
 would save it (DOCX: item numbers drawn by Word's list numbering, headings in
@@ -214,19 +215,23 @@ def reading(original: list[Paragraph], again: list[Paragraph]) -> dict[str, int]
             "words": len(before), "words_read": sum(b.size for b in matcher.get_matching_blocks())}
 
 
-def build(corpus: Path, work: Path, fmt: str) -> tuple[Path, dict[str, str], dict[str, int]]:
-    """A folder of every paper, those of the format's sources written in `fmt`;
-    the renames and reading counts."""
+def build(corpus: Path, work: Path, fmt: str, every: int = 1) -> tuple[Path, dict[str, str], dict[str, int]]:
+    """A folder of every paper, those of the format's sources written in `fmt`
+    (every `every`-th of them in name order; the rest as they are); the renames
+    and reading counts."""
     folder = work / f"papers-{fmt}"
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     renames: dict[str, str] = {}
     totals: dict[str, int] = {}
+    sources = 0
     for path in sorted((corpus / "papers").iterdir()):
         if not path.is_file():
             continue
-        if fmt == "original" or path.suffix.lower() not in SOURCES[fmt]:
+        chosen = fmt != "original" and path.suffix.lower() in SOURCES[fmt]
+        sources += chosen
+        if not chosen or (sources - 1) % every:
             shutil.copy2(path, folder / path.name)
             continue
         original = read(path)
@@ -263,17 +268,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="question files (default: the corpus's questions.jsonl); repeatable")
     parser.add_argument("--formats", default="docx,html")
     parser.add_argument("--skip-ingest", action="store_true", help="use the stores in --work as they are")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="with --reading-only: rewrite and read every N-th paper of each format's sources")
+    parser.add_argument("--reading-only", action="store_true", help="measure the reading; no stores, no answers")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     files = args.questions or [args.corpus / "questions.jsonl"]
+    if args.every != 1 and not args.reading_only:
+        parser.error("--every samples the reading: use it with --reading-only")
     formats = args.formats.split(",")
     unknown = set(formats) - set(WRITERS)
     if unknown:
         parser.error(f"unknown format(s) {', '.join(sorted(unknown))}; choose from {', '.join(WRITERS)}")
     for fmt in ["original", *formats]:
-        folder, renames, totals = build(args.corpus, args.work, fmt)
+        if fmt == "original" and args.reading_only:
+            continue
+        folder, renames, totals = build(args.corpus, args.work, fmt, args.every)
         store = args.work / f"store-{fmt}"
         row: dict[str, Any] = {"format": fmt, "reading": totals or None}
+        if args.reading_only:
+            print(json.dumps({**row, "papers": len(renames)}), flush=True)
+            continue
         if not args.skip_ingest:
             shutil.rmtree(store, ignore_errors=True)  # built afresh: the reading may have changed since
             row["ingest"] = ingest(folder, store)
