@@ -1,7 +1,7 @@
 """Do papers read the same, and get the same answers, whatever format they come in?
 
     python bench/format_invariance.py REALCORPUS_DIR --work DIR \\
-        [--questions FILE ...] [--formats docx,html,scanned,scanned-rough] [--skip-ingest]
+        [--questions FILE ...] [--formats docx,html,scanned,scanned-rough,scanned-turned] [--skip-ingest]
         [--every N] [--reading-only]
 
 Takes the real papers typed as text or Markdown and writes each again as Word
@@ -11,7 +11,8 @@ heading styles, table rows in a table) and as a web page would set it (HTML: an
 papers instead and writes each page as a 200 dpi greyscale image with no text,
 as an office scanner would, so its text comes from OCR; `scanned-rough` does
 the same as a copier would, each page a little askew, blurred, greyed and
-speckled. For each format it
+speckled; `scanned-turned` puts pages in sideways and upside down. For each
+format it
 reports:
 
 - reading: of the original paragraphs outside tables, the share read back word
@@ -141,9 +142,11 @@ def write_html(paragraphs: list[Paragraph], path: Path) -> None:
     path.write_text("".join(parts), encoding="utf-8")
 
 
-def write_scanned(source: Path, path: Path, rough: bool = False) -> None:
+def write_scanned(source: Path, path: Path, rough: bool = False, turned: bool = False) -> None:
     """Every page of the PDF `source` as a greyscale image, with no text layer;
-    `rough` pages as an office copier leaves them (see `roughen`)."""
+    `rough` pages as an office copier leaves them (see `roughen`); `turned`
+    pages put in upright, sideways, upside down and sideways the other way in
+    turn (the first page upright, the second turned 90 degrees anticlockwise, …)."""
     import pypdfium2
     from PIL import Image
 
@@ -154,6 +157,8 @@ def write_scanned(source: Path, path: Path, rough: bool = False) -> None:
         document.close()
     if rough:
         pages = [roughen(page, f"{source.name}:{number}") for number, page in enumerate(pages)]
+    if turned:
+        pages = [page.rotate(90 * (number % 4), expand=True) for number, page in enumerate(pages)]
     pages[0].save(path, format="PDF", save_all=True, append_images=pages[1:], resolution=SCAN_DPI)
 
 
@@ -187,10 +192,11 @@ WRITERS: dict[str, Callable[[Path, list[Paragraph], Path], None]] = {
     "html": lambda _source, paragraphs, path: write_html(paragraphs, path),
     "scanned": lambda source, _paragraphs, path: write_scanned(source, path),
     "scanned-rough": lambda source, _paragraphs, path: write_scanned(source, path, rough=True),
+    "scanned-turned": lambda source, _paragraphs, path: write_scanned(source, path, turned=True),
 }
-SOURCES = {"docx": TYPED, "html": TYPED, "scanned": (".pdf",), "scanned-rough": (".pdf",)}
+SOURCES = {"docx": TYPED, "html": TYPED, "scanned": (".pdf",), "scanned-rough": (".pdf",), "scanned-turned": (".pdf",)}
 """The papers each format rewrites."""
-SUFFIXES = {"scanned": ".scan.pdf", "scanned-rough": ".rough.pdf"}
+SUFFIXES = {"scanned": ".scan.pdf", "scanned-rough": ".rough.pdf", "scanned-turned": ".turned.pdf"}
 
 
 def _bare(text: str) -> str:

@@ -152,10 +152,11 @@ def make_docx(path: Path, heading: str, paragraphs: list[str], table: list[list[
 
 
 def scan_pdf(data: bytes, dpi: int = 200, pages: set[int] | None = None, skew: float = 0.0,
-             grain: float = 0.0) -> bytes:
+             grain: float = 0.0, turn: int = 0) -> bytes:
     """The PDF `data` as an office scanner returns it: each page (or those of
     the 0-based `pages`) a greyscale image with no text layer behind it, fed
-    `skew` degrees askew (anticlockwise). With `grain`, as a copier returns it:
+    `skew` degrees askew (anticlockwise), or put in sideways or upside down:
+    turned `turn` degrees anticlockwise (90, 180, 270). With `grain`, as a copier returns it:
     grey toner on grey paper, noise of that standard deviation in grey levels,
     and specks (seeded, the same every run)."""
     import numpy as np
@@ -165,7 +166,8 @@ def scan_pdf(data: bytes, dpi: int = 200, pages: set[int] | None = None, skew: f
 
     document = pypdfium2.PdfDocument(data)
     try:
-        images = [page.render(scale=dpi / 72).to_pil().convert("L").rotate(skew, fillcolor=255) for page in document]
+        images = [page.render(scale=dpi / 72).to_pil().convert("L").rotate(skew, fillcolor=255)
+                  .rotate(turn, expand=True) for page in document]
     finally:
         document.close()
     if grain:
@@ -189,10 +191,10 @@ def scan_pdf(data: bytes, dpi: int = 200, pages: set[int] | None = None, skew: f
     return out.getvalue()
 
 
-def scanned_table_pdf(rows: list[list[str]], title: str, dpi: int = 200, skew: float = 0.0) -> bytes:
+def scanned_table_pdf(rows: list[list[str]], title: str, dpi: int = 200, skew: float = 0.0, turn: int = 0) -> bytes:
     """A scanned page holding `title` and a ruled table of `rows` (the first is
     the header), drawn with DejaVu Sans (Debian's fonts-dejavu-core), fed
-    `skew` degrees askew."""
+    `skew` degrees askew and `turn` degrees (90, 180, 270) sideways or upside down."""
     from PIL import Image, ImageDraw, ImageFont
 
     width, height = int(8.27 * dpi), int(11.69 * dpi)
@@ -207,5 +209,6 @@ def scanned_table_pdf(rows: list[list[str]], title: str, dpi: int = 200, skew: f
             draw.rectangle((x, y, x + cell_w, y + cell_h), outline=0, width=max(1, dpi // 100))
             draw.text((x + dpi // 12, y + dpi // 10), text, font=font, fill=0)
     out = io.BytesIO()
-    page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255).save(out, format="PDF", resolution=dpi)
+    page = page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255).rotate(turn, expand=True)
+    page.save(out, format="PDF", resolution=dpi)
     return out.getvalue()

@@ -321,3 +321,24 @@ def test_text_drawn_as_outlines_is_read_from_the_page(tmp_path: Path) -> None:
     path = tmp_path / "minutes.pdf"
     path.write_bytes(outlined_pdf(MINUTES))
     assert [(p.text, p.item) for p in read(path)] == [(p.text, p.item) for p in read(_typed(tmp_path))]
+
+
+@pytest.mark.usefixtures("tesseract")
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_page_put_in_sideways_or_upside_down_is_turned_to_read_it(tmp_path: Path, turn: int) -> None:
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(scan_pdf(make_pdf(MINUTES), pages={1}, turn=turn))
+    assert [(p.text, p.item, p.page) for p in read(path)] == [
+        (p.text, p.item, p.page) for p in read(_typed(tmp_path))]
+
+
+@pytest.mark.usefixtures("tesseract")
+@pytest.mark.parametrize("turn", [90, 270])
+def test_a_table_scanned_sideways_reads_as_a_typed_one(tmp_path: Path, turn: int) -> None:
+    rows = [["Ward", "Budget", "Remaining"], ["Four Oaks", "25,000", "9,506"], ["New Hall", "25,000", "6,013"]]
+    path = tmp_path / "grants.pdf"
+    path.write_bytes(scanned_table_pdf(rows, "Community Grant Applications", turn=turn))
+    assert [p.text for p in read(path) if p.kind == "table"] == [
+        "Ward: Four Oaks | Budget: 25,000 | Remaining: 9,506",
+        "Ward: New Hall | Budget: 25,000 | Remaining: 6,013",
+    ]

@@ -81,6 +81,10 @@ class ScannedPage:
 
     words: list[dict[str, Any]]
     rules: list[dict[str, Any]] = field(default_factory=list)
+    width: float | None = None
+    """Points across the frame the words are placed in, when the page was
+    turned a quarter to read it (a landscape table scanned sideways); None
+    when the words sit on the page as it is."""
 
 
 def read_pages(pages: Sequence[Any], languages: str = "eng", stop_at: float | None = None) -> list[ScannedPage]:
@@ -98,18 +102,63 @@ def read_pages(pages: Sequence[Any], languages: str = "eng", stop_at: float | No
             if stop_at is not None and time.monotonic() >= stop_at:
                 logger.info("OCR stopped at the reading time limit after %d of %d pages", start, len(pages))
                 break
-            images, rules, files = [], [], []
+            images, drawn, rules, files = [], [], [], []
             for number, page in enumerate(pages[start:start + workers], start=start):
                 image = np.array(page.to_image(resolution=RESOLUTION).original.convert("L"))
                 image = straightened(despeckled(image))
+                drawn.append(image.copy())  # rules and all, should the page have to be turned to read it
                 rules.append(ruled_lines(image))  # and rubbed out: Tesseract reads a rule as "|" or "i"
                 files.append(Path(tmp) / f"page-{number}.png")
                 Image.fromarray(image).save(files[-1])
                 images.append(image)
             tables = list(pool.map(lambda file: _tesseract(program, file, languages), files))
-            out.extend(ScannedPage(words_from_hocr(table, image), lines)
-                       for table, image, lines in zip(tables, images, rules, strict=True))
+            for table, image, whole, lines, file in zip(tables, images, drawn, rules, files, strict=True):
+                if _doubtful(table) and (turn := _orientation(program, file)):
+                    out.append(_read_turned(program, languages, whole, turn, file))
+                else:
+                    out.append(ScannedPage(words_from_hocr(table, image), lines))
     return out
+
+
+DOUBTFUL_CONFIDENCE = 60.0
+"""Median word confidence (0-100) under which a page may lie sideways or upside
+down: upright development scans read at a median of 96, the same pages upside
+down at 26-38, and sideways they give no words at all."""
+
+
+def _doubtful(hocr: str) -> bool:
+    """Whether Tesseract's reading of a page is too unsure to be upright text."""
+    confidences = [float(c) for c in _CONFIDENCE.findall(hocr)]
+    return not confidences or statistics.median(confidences) < DOUBTFUL_CONFIDENCE
+
+
+def _orientation(program: str, image: Path) -> int:
+    """Degrees (0, 90, 180, 270) the page `image` must be turned clockwise to
+    stand upright, by Tesseract's orientation detection; 0 when it cannot tell
+    (a blank page, a photograph)."""
+    try:
+        done = subprocess.run([program, str(image), "stdout", "--psm", "0"], capture_output=True, text=True,
+                              timeout=PAGE_SECONDS, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=False)
+    except subprocess.TimeoutExpired:
+        return 0
+    turn = _ROTATE.search(done.stdout)
+    return int(turn[1]) % 360 if done.returncode == 0 and turn else 0
+
+
+_ROTATE = re.compile(r"^Rotate: (\d+)", re.MULTILINE)
+
+
+def _read_turned(program: str, languages: str, image: np.ndarray, turn: int, file: Path) -> ScannedPage:
+    """A page read after turning it `turn` degrees clockwise. Turned a half, its
+    words and rules sit on the page as they would have; turned a quarter, they
+    sit in a frame as wide as the page is tall, where no table is looked for."""
+    logger.info("page turned %d degrees to read it", turn)
+    # levelled again: lying sideways, its lines gave the skew measure nothing to level
+    upright = straightened(np.asarray(Image.fromarray(image).rotate(-turn, expand=True, fillcolor=255)).copy())
+    lines = ruled_lines(upright)  # and rubbed out, as on an upright page
+    Image.fromarray(upright).save(file)
+    words = words_from_hocr(_tesseract(program, file, languages), upright)
+    return ScannedPage(words, lines, None if turn == 180 else upright.shape[1] * 72 / RESOLUTION)
 
 
 GRAIN = 2.0

@@ -165,7 +165,8 @@ def _read_scanned_page(page: Any, scanned: ocr.ScannedPage) -> list[_Line | Bloc
         if _is_table(rows):
             tables.append((table.bbox, rows))
     words = [w for w in scanned.words if not any(_inside(w, box) for box, _ in tables)]
-    return _place(words, float(page.width), [(box[1], rows) for box, rows in tables])
+    width = scanned.width if scanned.width is not None else float(page.width)
+    return _place(words, width, [(box[1], rows) for box, rows in tables])
 
 
 def _cell_text(cell: tuple[float, float, float, float] | None, words: list[dict[str, Any]]) -> str:
