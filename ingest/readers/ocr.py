@@ -137,9 +137,8 @@ def _orientation(program: str, image: Path) -> int:
     stand upright, by Tesseract's orientation detection; 0 when it cannot tell
     (a blank page, a photograph)."""
     try:
-        done = subprocess.run([program, str(image), "stdout", "--psm", "0"], capture_output=True, text=True,
-                              timeout=PAGE_SECONDS, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=False)
-    except subprocess.TimeoutExpired:
+        done = _run(program, image, "--psm", "0")
+    except OcrError:
         return 0
     turn = _ROTATE.search(done.stdout)
     return int(turn[1]) % 360 if done.returncode == 0 and turn else 0
@@ -149,9 +148,10 @@ _ROTATE = re.compile(r"^Rotate: (\d+)", re.MULTILINE)
 
 
 def _read_turned(program: str, languages: str, image: np.ndarray, turn: int, file: Path) -> ScannedPage:
-    """A page read after turning it `turn` degrees clockwise. Turned a half, its
-    words and rules sit on the page as they would have; turned a quarter, they
-    sit in a frame as wide as the page is tall, where no table is looked for."""
+    """A page read after turning it `turn` degrees clockwise, from its `image`
+    before its rules were rubbed out. Turned a half, its words and rules sit on
+    the page as they would have; turned a quarter, in a frame as wide as the
+    page is tall (`ScannedPage.width`)."""
     logger.info("page turned %d degrees to read it", turn)
     # levelled again: lying sideways, its lines gave the skew measure nothing to level
     upright = straightened(np.asarray(Image.fromarray(image).rotate(-turn, expand=True, fillcolor=255)).copy())
@@ -285,15 +285,18 @@ def _runs(grid: np.ndarray, shortest: int) -> list[tuple[int, int, int]]:
     return list(zip(rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist(), strict=True))
 
 
-def _tesseract(program: str, image: Path, languages: str) -> str:
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+def _run(program: str, image: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """Tesseract with `options` on one page image, on one OpenMP thread; raises
+    `OcrError` when it takes longer than `PAGE_SECONDS`."""
     try:
-        done = subprocess.run(
-            [program, str(image), "stdout", "-l", languages, "--psm", PAGE_SEGMENTATION, "hocr"],
-            capture_output=True, text=True, timeout=PAGE_SECONDS, env=env, check=False,
-        )
+        return subprocess.run([program, str(image), "stdout", *options], capture_output=True, text=True,
+                              timeout=PAGE_SECONDS, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=False)
     except subprocess.TimeoutExpired as exc:
         raise OcrError(f"Tesseract took more than {PAGE_SECONDS:g} s on a page") from exc
+
+
+def _tesseract(program: str, image: Path, languages: str) -> str:
+    done = _run(program, image, "-l", languages, "--psm", PAGE_SEGMENTATION, "hocr")
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise OcrError(f"Tesseract failed: {reason}")
