@@ -7,6 +7,8 @@ repeated with a different body and date in a heading paragraph (so no two papers
 the same text) until the folder holds about the requested number of paragraphs. The
 known-item questions are the written questions; a question's gold paper is the one
 holding its answer. Answers are never repeated, so each question has one gold paper.
+Only the questions of answers the query adapter was not fitted on are asked
+(`written_split.py`); the other answers stay in as papers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from written_split import for_fitting
 
 BODIES = ("Full Council", "Cabinet", "Planning Committee", "Overview and Scrutiny Committee",
           "Audit and Governance Committee", "Licensing Committee", "Health and Wellbeing Board")
@@ -77,7 +81,8 @@ def build_corpus(motions: Path, written: Path, out: Path, target_paragraphs: int
                                  {"doc_type": "report", "date": month, "body": WRITTEN_BODY})
             papers += 1
             by_answer[answer] = name
-        questions.append({"question": question, "gold": by_answer[answer]})
+        if not for_fitting(answer):  # the query adapter never saw this answer
+            questions.append({"question": question, "gold": by_answer[answer]})
 
     rows = [r for r in _read_jsonl(motions) if str(r.get("motion_text") or "").strip()]
     rng = random.Random(seed)

@@ -7,7 +7,8 @@ Writes `--answers` distinct written answers of the local-government department a
 papers (text only, `bench/scale_corpus.py`'s writer), ingests them with the
 product's pipeline (`python -m ingest`, incremental, so a second run reuses the
 index), asks `--questions` of their written questions (seeded sample) through the
-engine's retriever, and runs the baseline (`qa_app/eval/baseline.py`) on the same
+engine's retriever (only questions whose answers the query adapter was not
+fitted on: `written_split.py`), and runs the baseline (`qa_app/eval/baseline.py`) on the same
 papers and questions in the same process. A question's gold paper is the one
 holding its own answer. The questions are split in two seeded halves: tune on
 `tune`, report `held`. Prints paper recall@1/@5/@10 and MRR for both systems.
@@ -31,6 +32,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from scale_corpus import WRITTEN_BODY, _paragraphs, _read_jsonl, _write  # noqa: E402  (beside this script)
+from written_split import for_fitting  # noqa: E402
 
 HALVES = ("tune", "held", "all")
 
@@ -62,7 +64,7 @@ def build_papers(written: Path, out: Path, answers: int, questions: int, seed: i
         names[answer] = name
     asked = [{"id": str(r["question_id"]), "question": str(r["question"]).strip(),
               "gold": names[str(r["answer_text"]).strip()]}
-             for r in rows if str(r["answer_text"]).strip() in names]
+             for r in rows if str(r["answer_text"]).strip() in names and not for_fitting(str(r["answer_text"]))]
     asked = rng.sample(asked, min(questions, len(asked)))
     for i, q in enumerate(asked):
         q["half"] = HALVES[i % 2]

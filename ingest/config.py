@@ -51,6 +51,10 @@ class Settings(BaseSettings):
                     "about 2,000 tokens, what the LangChain-tutorial baseline's ten chunks hold; a small local model "
                     "answers sooner with less.",
     )
+    query_adapter: bool = Field(
+        True, description="Move each question's vector by the fitted query adapter before dense search "
+                          "(qa_app/models/query_adapter.npz); false: the plain model's vector.",
+    )
     abstain_threshold: float | None = Field(None, description="Override the calibrated abstention threshold.")
     officer_password: str | None = Field(None, description="If set, the officer page asks for it.")
     chat_password: str | None = Field(None, description="If set, the chat page asks for it.")

@@ -23,6 +23,7 @@ from qa_app.access import Viewer, restrict
 from qa_app.answerers.extractive import ExtractiveAnswerer, ExtractiveConfig
 from qa_app.context import surrounding
 from qa_app.conversation import QuestionResolver, RuleBasedResolver
+from qa_app.fusion import FusionConfig
 from qa_app.retrieval import HybridRetriever
 from qa_app.types import (
     Answer,
@@ -69,7 +70,10 @@ class QAEngine:
                 f"{missing} of {self.store.chunk_count()} chunks in {self.store.store_dir} have no vector (was its "
                 "chroma folder removed?); repair the index with: python -m ingest --repair"
             )
-        self.retriever: Retriever = retriever or HybridRetriever(self.store, self.embedder)
+        self.retriever: Retriever = retriever or HybridRetriever(
+            self.store, self.embedder,
+            fusion=FusionConfig() if self.settings.query_adapter else FusionConfig().without_adapter(),
+        )
         threshold = self.settings.abstain_threshold
         self.extractive = ExtractiveAnswerer(
             self.embedder, idf=self.store.idf,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ingest.errors import ConfigError
@@ -42,7 +42,14 @@ class FusionConfig:
     …), from the council dev sweep ("Fusion tuning")."""
 
     rrf_k: float = 20.0
-    dense_weight: float = 1.0
+    dense_weight: float = 0.0
+    """Weight of the dense ranking by the question's own vector: 0, as the
+    adapted ranking below takes its place (searching both weighs dense twice
+    against BM25, which measured worse; docs/BENCHMARKS.md, "A query adapter
+    fitted on labelled pairs")."""
+    adapted_weight: float = 1.0
+    """Weight of the dense ranking by the question's vector moved by the fitted
+    query adapter (`qa_app/query_adapter.py`); 0: not searched."""
     lexical_weight: float = 1.0
     type_boost: float = 0.3
     recency_boost: float = 0.3
@@ -73,10 +80,9 @@ class FusionConfig:
     def __post_init__(self) -> None:
         if self.rrf_k <= 0:
             raise ConfigError(f"rrf_k must be greater than 0; got {self.rrf_k}")
-        if self.dense_weight < 0 or self.lexical_weight < 0 or self.dense_weight + self.lexical_weight == 0:
-            raise ConfigError(
-                f"fusion weights must be non-negative and not both 0; got {self.dense_weight}, {self.lexical_weight}"
-            )
+        weights = (self.dense_weight, self.adapted_weight, self.lexical_weight)
+        if min(weights) < 0 or sum(weights) == 0:
+            raise ConfigError(f"fusion weights must be non-negative and not all 0; got {weights}")
         for name in ("type_boost", "recency_boost", "field_boost", "field_weight", "structural_penalty",
                      "window_dense_weight", "window_lexical_weight"):
             if getattr(self, name) < 0:
@@ -85,6 +91,10 @@ class FusionConfig:
             raise ConfigError(f"candidates must be greater than 0; got {self.candidates}")
         if self.window_chars < 0:
             raise ConfigError(f"window_chars must not be negative; got {self.window_chars}")
+
+    def without_adapter(self) -> FusionConfig:
+        """The same fusion with the plain question vector in the adapted ranking's place."""
+        return replace(self, dense_weight=self.dense_weight + self.adapted_weight, adapted_weight=0.0)
 
     @property
     def windowed(self) -> bool:

@@ -25,6 +25,7 @@ from qa_app.fusion import (
     StructuralPenalty,
     rrf,
 )
+from qa_app.query_adapter import shipped_adapter
 from qa_app.types import Paragraph, RetrievedParagraph, validate_k
 from qa_app.windows import Window, window_rankings, windows_of
 
@@ -52,7 +53,11 @@ class HybridRetriever:
     ) -> None:
         self.store = store
         self.embedder = embedder
-        self.fusion = fusion or FusionConfig()
+        fusion = fusion or FusionConfig()
+        self._adapter = (
+            shipped_adapter(embedder.name.split(":")[0], embedder.dimension) if fusion.adapted_weight else None
+        )
+        self.fusion = fusion if self._adapter is not None or not fusion.adapted_weight else fusion.without_adapter()
         self.rescorers: list[Rescorer] = (
             list(rescorers) if rescorers is not None
             else [
@@ -85,11 +90,15 @@ class HybridRetriever:
         n = max(self.fusion.candidates, k * 3)
         wide = 2 * n if self.fusion.scores_windows else n  # window paragraphs beyond the candidates still count
         vector = self.embedder.embed_query(question)
-        dense_wide = self.store.query_dense(vector, wide, filters)
+        plain_wide = self.store.query_dense(vector, wide, filters) if self.fusion.dense_weight else []
+        adapted_wide = self.store.query_dense(self._adapter.apply(vector), wide, filters) if self._adapter else []
+        dense_wide = plain_wide or adapted_wide
         lexical_wide = self.store.query_lexical(question, wide, filters)
         dense, lexical = dense_wide[:n], lexical_wide[:n]
         rankings = [
-            ([p for p, _ in dense], self.fusion.dense_weight), ([p for p, _ in lexical], self.fusion.lexical_weight),
+            ([p for p, _ in plain_wide[:n]], self.fusion.dense_weight),
+            ([p for p, _ in adapted_wide[:n]], self.fusion.adapted_weight),
+            ([p for p, _ in lexical], self.fusion.lexical_weight),
         ]
         windows: dict[str, Window] = {}
         if self.fusion.scores_windows:
@@ -124,6 +133,10 @@ class HybridRetriever:
             )
             if len(out) == k:
                 break
+        if not plain_wide and adapted_wide:
+            # Found by the adapted vector; reported by the question's own, the one the answerer was fitted on.
+            own = self.store.dense_scores(vector, [r.paragraph for r in out])
+            out = [r if r.dense_score is None else replace(r, dense_score=own.get(r.paragraph.id)) for r in out]
         if not self.fusion.windowed:
             return out
         windows.update(self._windows([r.paragraph.id for r in out if r.paragraph.id not in windows]))

@@ -185,6 +185,16 @@ class Catalogue:
         """chunk id → the paragraph ids it covers."""
         return {r[0]: r[1].split(",") for r in self._query("SELECT id, paragraph_ids FROM chunks")}
 
+    def chunks_of_papers(self, doc_ids: Iterable[str]) -> list[tuple[str, str]]:
+        """(chunk id, comma-joined paragraph ids) of every chunk of the given papers."""
+        out: list[tuple[str, str]] = []
+        for batch in _batches(list(dict.fromkeys(doc_ids))):
+            rows = self._query(
+                f"SELECT id, paragraph_ids FROM chunks WHERE doc_id IN ({','.join('?' * len(batch))})", batch
+            )
+            out.extend((r[0], r[1]) for r in rows)
+        return out
+
     def paragraph_ids(self) -> set[str]:
         return {r[0] for r in self._query("SELECT id FROM paragraphs")}
 

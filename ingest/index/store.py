@@ -162,6 +162,19 @@ class PaperStore(AccessLevels):
         )
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
+    def dense_scores(self, vector: np.ndarray, paragraphs: Sequence[Paragraph]) -> dict[str, float]:
+        """Each given paragraph's similarity to `vector` (its most similar chunk's),
+        as `query_dense` scores it, read by id: what a ranking made with another
+        vector needs to report the similarity its answerer was fitted on."""
+        wanted = {p.id for p in paragraphs}
+        covering = [(chunk_id, pids) for chunk_id, pids in self.catalogue.chunks_of_papers(
+            sorted({p.doc_id for p in paragraphs})) if wanted & set(pids.split(","))]
+        similarity = self.vectors.similarities(vector, [chunk_id for chunk_id, _ in covering])
+        scores = _best_chunk_per_paragraph(
+            (chunk_id, pids, similarity[chunk_id]) for chunk_id, pids in covering if chunk_id in similarity
+        )
+        return {pid: score for pid, score in scores.items() if pid in wanted}
+
     def query_lexical(self, question: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Paragraph ids ranked by BM25, filters applied as a mask before ranking."""
         index, mask = self.lexical(), None

@@ -3,7 +3,9 @@
 `answerer.json` holds the sentence scorer, the abstention model and the
 abstention threshold fitted to a stated false-abstention target;
 `common_words.txt` the words English mostly writes in lower case, counted by
-`bench/common_words.py` on public text."""
+`bench/common_words.py` on public text; `query_adapter.npz` the linear map
+dense search applies to a question's vector (`qa_app/query_adapter.py`),
+fitted by `bench/fit_query_adapter.py`."""
 
 from __future__ import annotations
 
