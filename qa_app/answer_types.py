@@ -299,6 +299,17 @@ def asks_decision(question: str) -> bool:
     return question_type(question) is None and bool(_ASKS_DECISION.search(question))
 
 
+_ASKS_OUTCOME = re.compile(
+    r"\b(?:what\s+(?:happened|became)|happen(?:ed)?\s+(?:to|with)|result\s+of|fate\s+of)\b", re.IGNORECASE
+)
+
+
+def asks_outcome(question: str) -> bool:
+    """The question wants how a matter ended: what was decided, or what happened
+    to a proposal, motion or application."""
+    return asks_decision(question) or (question_type(question) is None and bool(_ASKS_OUTCOME.search(question)))
+
+
 _NAMED_ROLE = re.compile(rf"\bname\s+of\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?P<role>{_ROLE_WORDS})\b", re.IGNORECASE)
 
 

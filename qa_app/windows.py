@@ -16,7 +16,7 @@ and in what order.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.types import Paragraph
 from qa_app.types import RetrievedParagraph
@@ -85,6 +85,14 @@ def window_rankings(
     by_dense = sorted(dense_score, key=lambda pid: (-dense_score[pid], pid))
     by_lexical = sorted(lexical_score, key=lambda pid: (-lexical_score[pid], pid))
     return by_dense, by_lexical
+
+
+def as_source(result: RetrievedParagraph, paragraph: Paragraph) -> RetrievedParagraph:
+    """A paragraph of `result`'s window as a source of its own: the result's paper
+    and metadata, the neighbour's paragraph, no scores of its own."""
+    if paragraph.id == result.paragraph.id:
+        return result
+    return replace(result, paragraph=paragraph, window=(), dense_score=None, lexical_score=None)
 
 
 def reading_order(retrieved: Sequence[RetrievedParagraph]) -> list[tuple[int, Paragraph]]:

@@ -21,6 +21,7 @@ from ingest.index import PaperStore
 from ingest.library import open_store
 from ingest.pipeline import run
 from ingest.report import IngestReport
+from qa_app.engine import QAEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -57,6 +58,19 @@ def make_store(path: Path, embedder: MiniLMEmbedder, settings: Settings) -> Pape
 def ingest(paths: list[Path], store: PaperStore, embedder: MiniLMEmbedder, **kwargs: object) -> IngestReport:
     return run(paths, store, embedder, max_bytes=kwargs.pop("max_bytes", 25 * 1048576),  # type: ignore[arg-type]
                **kwargs)  # type: ignore[arg-type]
+
+
+def engine_over(files: Sequence[Path], work: Path, embedder: MiniLMEmbedder, settings: Settings) -> Iterator[QAEngine]:
+    """The real engine over `files` alone, ingested into a store under `work`; for a module fixture to yield from."""
+    papers = work / "papers"
+    papers.mkdir()
+    for path in files:
+        shutil.copy(path, papers / path.name)
+    store = make_store(work / "index", embedder, settings)
+    assert ingest([papers], store, embedder).ok
+    local = settings.model_copy(update={"store_dir": work / "index"})
+    yield QAEngine(local, embedder=embedder, store=store)
+    store.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ingest, make_store
+from conftest import FIXTURES, engine_over
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
@@ -22,17 +21,8 @@ NEAR_MISS = FIXTURES / "near_miss"
 def engine(
     tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder, settings: Settings
 ) -> Iterator[QAEngine]:
-    work = tmp_path_factory.mktemp("near-miss")
-    papers = work / "papers"
-    papers.mkdir()
-    for name in ("heron-fund-report.txt", "budget-statement.txt"):
-        shutil.copy(NEAR_MISS / name, papers / name)
-    store = make_store(work / "index", embedder, settings)
-    assert ingest([papers], store, embedder).ok
-    local = settings.model_copy(update={"store_dir": work / "index"})
-    engine = QAEngine(local, embedder=embedder, store=store)
-    yield engine
-    store.close()
+    files = [NEAR_MISS / name for name in ("heron-fund-report.txt", "budget-statement.txt")]
+    yield from engine_over(files, tmp_path_factory.mktemp("near-miss"), embedder, settings)
 
 
 KNOWN_MISSES = {

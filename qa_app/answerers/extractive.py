@@ -25,9 +25,11 @@ import numpy as np
 from ingest.embed import Embedder
 from ingest.errors import ConfigError
 from qa_app.abstention import ABSTAIN_THRESHOLD, abstained_answer
+from qa_app.answer_types import asks_outcome
 from qa_app.answerers.compose import ScoredSentence, compose_answer, format_date
 from qa_app.answerers.decline import default_models, question_features
 from qa_app.answerers.features import Candidate, IdfFn, RowPicker, candidates, ranked_rows
+from qa_app.answerers.outcome import outcome_after
 from qa_app.answerers.scorer import AnswererModels
 from qa_app.text import Span, content_terms
 from qa_app.types import Answer, RetrievedParagraph
@@ -155,7 +157,7 @@ class ExtractiveAnswerer:
         """Answer from already-scored candidates, or decline below the threshold."""
         if not scored.candidates or scored.answerable < self.config.threshold:
             return abstained_answer(question, retrieved, mode=self.mode, confidence=scored.answerable)
-        citations, text = compose_answer(self._compose(scored))
+        citations, text = compose_answer(self._compose(scored, outcome=asks_outcome(question)))
         return Answer(
             question=question, answer=text, abstained=False, citations=citations, retrieved=list(retrieved),
             mode=self.mode, confidence=scored.answerable,
@@ -167,13 +169,18 @@ class ExtractiveAnswerer:
         yield from (m.group() for m in re.finditer(r"\S+\s*", answer.answer))
         yield answer
 
-    def _compose(self, scored: Scored) -> list[ScoredSentence]:
+    def _compose(self, scored: Scored, *, outcome: bool = False) -> list[ScoredSentence]:
         """The best sentence, plus near-ties from other paragraphs that hold the
-        kind of thing asked for and come from a paper of another date."""
+        kind of thing asked for and come from a paper of another date. For a
+        question about how a matter ended (`outcome`), the best sentence is
+        followed by its item's outcome when it does not say it itself
+        (`qa_app.answerers.outcome`)."""
         cfg = self.config
         first = scored.candidates[0]
         best = float(scored.scores[0])
         chosen = [ScoredSentence(first.source, first.rank, first.span, best)]
+        if outcome:
+            chosen += outcome_after(chosen[0])
         for cand, score in zip(scored.candidates[1:], scored.scores[1:], strict=True):
             if len(chosen) >= cfg.max_sentences or score < cfg.second_ratio * best:
                 break

@@ -27,7 +27,7 @@ from qa_app.abstention import ABSTAIN_MESSAGE
 from qa_app.answerers.verify import CitationVerifier, VerifiedAnswer, is_abstention
 from qa_app.llm_models import make_chat_model
 from qa_app.types import Answer, Answerer, RetrievedParagraph, Turn
-from qa_app.windows import read_within
+from qa_app.windows import as_source, read_within
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -87,8 +87,7 @@ def reading_context(retrieved: Sequence[RetrievedParagraph], budget: int = CONTE
     for n, paragraphs in groups.items():
         result = retrieved[n]
         for p in sorted(paragraphs, key=lambda p: p.number):
-            sources.append(result if p.id == result.paragraph.id else replace(
-                result, paragraph=p, window=(), dense_score=None, lexical_score=None))
+            sources.append(as_source(result, p))
     return sources
 
 

@@ -127,6 +127,26 @@ def decision_cue(sentence: str) -> bool:
     return bool(_DECISION.search(sentence))
 
 
+_OUTCOME = re.compile(
+    r"^\W*(?:\d+[\w./)]*\s+)?(?:resolved|agreed|decided|decision)\b"
+    r"|\b(?:it\s+was|was|were|has\s+been|have\s+been)\s+(?:unanimously\s+)?(?:not\s+)?(?:agreed|resolved|decided"
+    r"|approved|adopted|accepted|endorsed|rejected|refused|declined|deferred|withdrawn|carried(?!\s+out)|lost)\b"
+    r"|\b(?:motion|amendment|proposal|recommendations?|application)\s+(?:was\s+|were\s+)?(?:carried|passed|failed|lost"
+    r"|fell|approved|agreed|rejected|refused)\b"
+    r"|\bno\s+support\b|\bnot\s+(?:carried|supported|seconded)\b|\bunanimous(?:ly)?\b"
+    r"|\bvotes?\s+(?:for|against|in\s+favou?r)\b|\b(?:for|against)\s*[:–-]\s*\d+|\bpassed\s+\d+\s*[-–]\s*\d+",
+    re.IGNORECASE,
+)
+
+
+def outcome_cue(sentence: str) -> bool:
+    """The sentence says how a matter ended: a resolution, a decision in the
+    passive ("it was agreed", "was not carried"), a motion's fate, a tally. A
+    word alone ("agreed" in "if agreed", "carried" in "carried out") is not
+    enough, unlike the broader `decision_cue` and `vote_cue` features."""
+    return bool(_OUTCOME.search(sentence))
+
+
 def reason_cue(sentence: str) -> bool:
     """The sentence gives a reason: what a "why" question wants."""
     return bool(_REASON.search(sentence))
