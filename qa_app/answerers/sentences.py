@@ -128,7 +128,9 @@ def decision_cue(sentence: str) -> bool:
 
 
 _OUTCOME = re.compile(
-    r"^\W*(?:\d+[\w./)]*\s+)?(?:resolved|agreed|decided|decision)\b"
+    r"^\W*(?:\d+[\w./)]*\s+)?(?:resolved|agreed|decided|decision|carried(?!\s+out))\b"
+    r"|\b(?:council|committee|cabinet|board|panel|members?|councillors)\s+(?:unanimously\s+)?(?:resolved|agreed|decided"
+    r"|approved|voted)\b|\bvoted\s+(?:to|for|against|unanimously)\b|\ball\s+(?:were\s+)?in\s+favou?r\b"
     r"|\b(?:it\s+was|was|were|has\s+been|have\s+been)\s+(?:unanimously\s+)?(?:not\s+)?(?:agreed|resolved|decided"
     r"|approved|adopted|accepted|endorsed|rejected|refused|declined|deferred|withdrawn|carried(?!\s+out)|lost)\b"
     r"|\b(?:motion|amendment|proposal|recommendations?|application)\s+(?:was\s+|were\s+)?(?:carried|passed|failed|lost"
