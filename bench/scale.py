@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0].startswith("_"):
         return _internal(argv)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--motions", type=Path, required=True, help="uk-parl-motions motions.jsonl")
     parser.add_argument("--written", type=Path, required=True, help="written_questions_mhclg.jsonl")
     parser.add_argument("--sizes", default="20000,100000", help="target paragraph counts, comma-separated")
