@@ -53,6 +53,14 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
+    def embed_each(self, texts: Sequence[str]) -> np.ndarray:
+        """Each text embedded alone, as `embed_query` embeds a question. The int8
+        model quantises its activations batch by batch, so a text's vector moves
+        slightly with the texts batched beside it (cosine 0.988-0.997 between a
+        batch of four and one alone); texts scored one by one against a question
+        are embedded one by one."""
+        ...
+
     def count_tokens(self, text: str) -> int: ...
 
 
@@ -119,6 +127,11 @@ class MiniLMEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+    def embed_each(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self.embed_documents([text]) for text in texts])
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])

@@ -156,6 +156,9 @@ class FakeEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
+    def embed_each(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_documents(texts)
+
 
 @pytest.fixture()
 def fake_embedder() -> FakeEmbedder:

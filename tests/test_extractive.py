@@ -258,9 +258,9 @@ def test_only_the_sentences_the_scorer_ranks_are_embedded(embedder: MiniLMEmbedd
         def __getattr__(self, name: str) -> object:
             return getattr(embedder, name)
 
-        def embed_documents(self, texts: list[str]) -> object:
+        def embed_each(self, texts: list[str]) -> object:
             seen.extend(texts)
-            return embedder.embed_documents(texts)
+            return embedder.embed_each(texts)
 
     retrieved = [_para("NET BUDGET 2024/25", number=1),
                  _para("Members discussed the budget at length. The net budget for 2024/25 is £48.2 million.",

@@ -67,6 +67,18 @@ def test_vectors_match_sentence_transformers_on_the_same_file(
     assert float(lean.embed_query(TEXTS[2]) @ st.embed_query(TEXTS[2])) >= 0.9999
 
 
+def test_each_text_alone_is_embedded_as_a_query_is(export_pair: tuple[OnnxEmbedder, MiniLMEmbedder]) -> None:
+    """What the answerer compares with the question: each sentence's vector is the
+    one it has alone, whatever is embedded beside it (a batch moves int8 vectors)."""
+    lean, st = export_pair
+    each = lean.embed_each(TEXTS)
+    for row, text in zip(each, TEXTS, strict=True):
+        assert np.allclose(row, lean.embed_query(text), atol=1e-6)
+    assert np.allclose(lean.embed_each(TEXTS[::-1])[::-1], each, atol=1e-6)
+    assert ((each * st.embed_each(TEXTS)).sum(axis=1)).min() >= 0.9999
+    assert lean.embed_each([]).shape == st.embed_each([]).shape == (0, 384)
+
+
 def test_same_name_limit_and_token_counts_as_sentence_transformers(
     export_pair: tuple[OnnxEmbedder, MiniLMEmbedder],
 ) -> None:

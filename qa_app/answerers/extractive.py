@@ -139,7 +139,7 @@ class ExtractiveAnswerer:
                     found[key] = self._cache[key]
         missing = [i for i, key in enumerate(keys) if key not in found]
         if missing:
-            vectors = self.embedder.embed_documents([items[i][1].text for i in missing])
+            vectors = self.embedder.embed_each([items[i][1].text for i in missing])
             with self._lock:
                 for i, vec in zip(missing, vectors, strict=True):
                     found[keys[i]] = self._cache[keys[i]] = vec
