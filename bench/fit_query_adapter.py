@@ -164,8 +164,10 @@ def papers_source(name: str, store: Path, questions: Path, split: Path | None, r
 def embed(sources: list[Source], embedder: OnnxEmbedder) -> None:
     for s in sources:
         logger.info("embedding %s: %d paragraphs, %d questions", s.name, len(s.passages), len(s.questions))
+        # Passages in batches, as ingestion stores them; questions each alone, as a question is
+        # embedded when asked (int8 vectors move with their batch mates).
         s.vectors = {"passages": embedder.embed_documents(s.passages),
-                     "questions": embedder.embed_documents(s.questions)}
+                     "questions": embedder.embed_each(s.questions)}
 
 
 def split(source: Source, seed: int) -> tuple[list[int], list[int]]:
