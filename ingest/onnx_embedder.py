@@ -151,35 +151,29 @@ class OnnxEmbedder:
         return _Loaded(session, tokenizer, counter, names, max_len)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        parts = self._parts
-        # Batches of similar length waste less work on padding; the order is restored after.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        # At least one batch per thread, so a question's few candidate sentences use every core too.
-        size = max(1, min(self.batch_size, -(-len(texts) // self.threads)))
-        batches = [order[start : start + size] for start in range(0, len(order), size)]
-        run = partial(_embed_batch, parts)
-        pieces = [[texts[i] for i in batch] for batch in batches]
-        vectors = self._pool.get().map(run, pieces) if len(batches) > 1 and self.threads > 1 else map(run, pieces)
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for batch, part in zip(batches, vectors, strict=True):
-            out[batch] = part
-        return out
+        # At least one batch per thread, so a call of a few texts uses every core too.
+        return self._embed_in_batches(texts, max(1, min(self.batch_size, -(-len(texts) // self.threads))))
 
     def embed_each(self, texts: Sequence[str]) -> np.ndarray:
         """Each text alone (see `Embedder.embed_each`), the threads taking them in turn,
         longest first. For a question's few candidate sentences this is also the
         fastest cut: no short sentence is padded to a long one's length."""
+        return self._embed_in_batches(texts, 1)
+
+    def _embed_in_batches(self, texts: Sequence[str], size: int) -> np.ndarray:
+        """`texts` cut into batches of `size`, longest first (batches of similar length
+        waste less work on padding), run side by side on the threads; the order is
+        restored after."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
         run = partial(_embed_batch, self._parts)
-        pieces = [[texts[i]] for i in order]
-        vectors = self._pool.get().map(run, pieces) if len(pieces) > 1 and self.threads > 1 else map(run, pieces)
+        pieces = [[texts[i] for i in batch] for batch in batches]
+        vectors = self._pool.get().map(run, pieces) if len(batches) > 1 and self.threads > 1 else map(run, pieces)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for i, part in zip(order, vectors, strict=True):
-            out[i] = part[0]
+        for batch, part in zip(batches, vectors, strict=True):
+            out[batch] = part
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
