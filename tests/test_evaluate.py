@@ -263,7 +263,8 @@ def test_qmsum_run_scores_gold_turns(shared_model: None, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(("name", "total", "answerable_count"),
-                         [("realcorpus_fresh.jsonl", 25, 19), ("realcorpus_fresh2.jsonl", 30, 20)])
+                         [("realcorpus_fresh.jsonl", 25, 19), ("realcorpus_fresh2.jsonl", 30, 20),
+                          ("realcorpus_fresh3.jsonl", 40, 24)])
 def test_fresh_real_paper_questions_are_well_formed(name: str, total: int, answerable_count: int) -> None:
     """The questions written after the fit load as the real-paper format, and
     every accepted answer lies inside its quoted evidence (else the evaluation
