@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from ingest.dates import date_bounds
 from ingest.embed import Embedder
+from ingest.header import read_header
 from ingest.index import Filters, PaperStore, StoredDocument
 from qa_app.fields import FieldIndex
 from qa_app.fusion import (
@@ -71,6 +72,7 @@ class HybridRetriever:
         self._docs: dict[str, StoredDocument] = {}
         self._docs_generation = -1
         self._papers: dict[str, list[Paragraph]] = {}
+        self._openings: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -81,7 +83,7 @@ class HybridRetriever:
             if self._docs_generation != generation:
                 self._docs = {d.doc_id: d for d in self.store.documents()}
                 self._fields = FieldIndex(self._docs.values())
-                self._papers = {}
+                self._papers, self._openings = {}, {}
                 self._docs_generation = generation
 
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> list[RetrievedParagraph]:
@@ -137,21 +139,36 @@ class HybridRetriever:
             # Found by the adapted vector; reported by the question's own, the one the answerer was fitted on.
             own = self.store.dense_scores(vector, [r.paragraph for r in out])
             out = [r if r.dense_score is None else replace(r, dense_score=own.get(r.paragraph.id)) for r in out]
+        out = [replace(r, opening=self._opening(r.paragraph.doc_id)) for r in out]
         if not self.fusion.windowed:
             return out
         windows.update(self._windows([r.paragraph.id for r in out if r.paragraph.id not in windows]))
         return [replace(r, window=windows[r.paragraph.id].paragraphs) if r.paragraph.id in windows else r for r in out]
 
-    def _windows(self, candidates: list[str]) -> dict[str, Window]:
-        """Each candidate's window of neighbours (papers' paragraphs read once per
-        catalogue generation)."""
-        found = self.store.paragraphs_by_id(candidates)
+    def _papers_of(self, doc_ids: set[str]) -> dict[str, list[Paragraph]]:
+        """The paragraphs of these papers, in order (read once per catalogue
+        generation, for windows and title blocks alike)."""
         with self._lock:
             if len(self._papers) > PAPERS_CACHED:
-                self._papers = {}
+                self._papers, self._openings = {}, {}
             papers = self._papers
-        for doc_id in {p.doc_id for p in found.values()} - set(papers):
+        for doc_id in doc_ids - set(papers):
             papers[doc_id] = self.store.paragraphs_of(doc_id)
+        return papers
+
+    def _opening(self, doc_id: str) -> str:
+        """The paper's title block, as the reader takes it (kept with its paragraphs)."""
+        opening = self._openings.get(doc_id)
+        if opening is None:
+            opening = " ".join(read_header(self._papers_of({doc_id})[doc_id]).lines)
+            with self._lock:
+                self._openings[doc_id] = opening
+        return opening
+
+    def _windows(self, candidates: list[str]) -> dict[str, Window]:
+        """Each candidate's window of neighbours."""
+        found = self.store.paragraphs_by_id(candidates)
+        papers = self._papers_of({p.doc_id for p in found.values()})
 
         def paper_of(pid: str) -> list[Paragraph]:
             para = found.get(pid)

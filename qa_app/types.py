@@ -47,6 +47,10 @@ class RetrievedParagraph:
     window: tuple[Paragraph, ...] = ()
     """The paragraph with its neighbours in paper order (small-to-big context);
     empty when retrieval does not use windows. Citations still quote `paragraph`."""
+    opening: str = ""
+    """The paper's title block (`ingest.header.read_header`): where a paper names
+    its meeting or period ("March 2017", "our 2022-23 budget") in words its
+    metadata may not hold, as an undated paper does."""
 
     def to_json(self) -> dict[str, object]:
         """The `retrieved` entry of the `ask --json` contract."""

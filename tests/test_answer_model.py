@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,28 @@ def test_features_mark_headings_cues_and_type() -> None:
     feats = question_features(np.asarray([2.0, -1.0]), matrix[:2])
     assert feats[ABSTAIN_FEATURES.index("best_logit")] == 2.0 and feats[ABSTAIN_FEATURES.index("margin")] == 3.0
     assert not question_features(np.zeros(0), matrix[:0]).any()
+
+
+def test_a_stated_year_may_name_an_undated_paper_by_its_title_block_or_file_name() -> None:
+    """"Its 2022-23 budget" names the paper, not the sentence: an undated paper
+    states its period in its title block or file name, and the number is not
+    missing there. A year found nowhere still is."""
+    sentence = "Sole homeowners on full pensions will receive a $271 concession."
+    para = Paragraph(id="p9", doc_id="d", number=9, text=sentence, start=0, end=len(sentence))
+    undated = RetrievedParagraph(paragraph=para, title="Budget delivers", doc_type="press_release", date=None,
+                                 path="papers/budget.md", score=1.0)
+    col = {n: i for i, n in enumerate(FEATURES)}
+    no_vectors = lambda items: np.zeros(len(items))  # noqa: E731
+    question = "Under the council's 2022-23 budget, what concession will sole homeowners on full pensions receive?"
+    _, bare = candidates(question, [undated], no_vectors)
+    assert bare[0, col["literal_missing"]] == 1.0
+    in_opening = replace(undated, opening="Budget delivers\nThe council's $847 million 2022-23 adopted budget.")
+    _, opened = candidates(question, [in_opening], no_vectors)
+    assert opened[0, col["literal_missing"]] == 0.0
+    _, named = candidates(question, [replace(undated, path="papers/budget-2022-23.md")], no_vectors)
+    assert named[0, col["literal_missing"]] == 0.0
+    _, elsewhere = candidates(question.replace("2022-23", "2023-24"), [in_opening], no_vectors)
+    assert elsewhere[0, col["literal_missing"]] == 1.0, "another year's budget is still missing"
 
 
 def test_features_see_another_council_a_missing_vote_and_the_item() -> None:

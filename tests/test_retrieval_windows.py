@@ -106,3 +106,15 @@ def test_retrieved_paragraphs_carry_their_window(seed_store: PaperStore, embedde
     scored = HybridRetriever(seed_store, embedder, fusion=FusionConfig(window_dense_weight=0.25,
                                                                        window_lexical_weight=0.25))
     assert all(r.paragraph in r.window for r in scored.retrieve(question, k=5))
+
+
+def test_retrieved_paragraphs_carry_their_papers_title_block(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
+    """What the answerer checks a stated year or number against beside the
+    paragraph: the paper's opening lines, as the reader's title block has them,
+    with or without windows."""
+    question = "How much money did the council allocate to enable immediate changes?"
+    for fusion in (FusionConfig(), FusionConfig(window_chars=0)):
+        for r in HybridRetriever(seed_store, embedder, fusion=fusion).retrieve(question, k=5):
+            first = seed_store.paragraphs_of(r.paragraph.doc_id)[0]
+            assert r.opening.startswith(first.text), r.path
+            assert len(r.opening) < len(" ".join(p.text for p in seed_store.paragraphs_of(r.paragraph.doc_id)))

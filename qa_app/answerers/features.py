@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import numpy as np
 
@@ -173,6 +174,7 @@ def candidates(
     context_terms = {r.paragraph.id: _context_terms(r) for r in top}
     field = {r.paragraph.id: _field_matches(view, r) for r in top}
     injected = {r.paragraph.id: injected_spans(r.paragraph.text) for r in top}
+    literals = {r.paragraph.id: _stated_literals(r) for r in top} if view.literals else {}
     clash = {r.paragraph.id: float(council_clash(list(view.councils), r.council)) for r in top}
     item_coverage = {
         r.paragraph.id: view.overlap(set(content_terms(f"{r.paragraph.item or ''} {r.paragraph.heading or ''}")))
@@ -186,11 +188,7 @@ def candidates(
         typed = has_type(text, view.kind, question) and names_the_role(text, question)
         opens = r.paragraph.number <= TITLE_BLOCK_PARAGRAPHS
         heading = is_heading(text, r.paragraph.kind, r.paragraph.heading, opens_paper=opens)
-        literal_missing = 0.0
-        if view.literals:
-            where = " ".join((r.title, r.paragraph.heading or "", r.paragraph.text, r.date or ""))
-            found = set(_LITERAL.findall(where))
-            literal_missing = len(view.literals - found) / len(view.literals)
+        literal_missing = len(view.literals - literals[r.paragraph.id]) / len(view.literals) if view.literals else 0.0
         coverage = view.overlap(terms)
         mover, vote, decision = mover_cue(text), vote_cue(text), decision_cue(text)
         context = terms | context_terms[r.paragraph.id]
@@ -244,6 +242,15 @@ def candidates(
     if wanted:
         matrix[wanted, DENSE] = dense([(out[i].source.paragraph.id, out[i].span) for i in wanted])
     return out, matrix
+
+
+def _stated_literals(r: RetrievedParagraph) -> set[str]:
+    """The numbers a paragraph and its paper state. A number the question states
+    must be among them: in the paragraph, or naming its paper, as a year that
+    says which paper ("its 2022-23 budget") may stand only in an undated paper's
+    title block or file name."""
+    where = (r.title, r.date or "", PurePath(r.path).name, r.opening, r.paragraph.heading or "", r.paragraph.text)
+    return set(_LITERAL.findall(" ".join(where)))
 
 
 def _context_terms(r: RetrievedParagraph) -> set[str]:
