@@ -52,6 +52,12 @@ def embedder_name(backend: str) -> str:
     return f"{MODEL_NAME}:{backend}"
 
 
+def model_of(name: str) -> str:
+    """The model an `embedder_name` names, whatever its backend: vectors of one
+    model's backends live in one space (int8 moves them by about 1%)."""
+    return name.split(":", 1)[0]
+
+
 T = TypeVar("T")
 
 

@@ -16,6 +16,7 @@ from ingest.dates import date_bounds
 from ingest.embed import Embedder
 from ingest.header import read_header
 from ingest.index import Filters, PaperStore, StoredDocument
+from ingest.model import model_of
 from qa_app.fields import FieldIndex
 from qa_app.fusion import (
     AnswerTypeBoost,
@@ -56,7 +57,7 @@ class HybridRetriever:
         self.embedder = embedder
         fusion = fusion or FusionConfig()
         self._adapter = (
-            shipped_adapter(embedder.name.split(":")[0], embedder.dimension) if fusion.adapted_weight else None
+            shipped_adapter(model_of(embedder.name), embedder.dimension) if fusion.adapted_weight else None
         )
         self.fusion = fusion if self._adapter is not None or not fusion.adapted_weight else fusion.without_adapter()
         self.rescorers: list[Rescorer] = (
