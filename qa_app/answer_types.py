@@ -23,7 +23,8 @@ PERSON = "person"
 VOTE = "vote"
 
 VOTE_LINE = re.compile(
-    r"\b(?:carried|unanimous(?:ly)?|ayes?|yeas?|nays?|abstain(?:ed|ing)?|abstentions?|for\s*:|against|in favou?r"
+    r"\b(?:carried(?!\s+(?:out|forward|over)\b)|unanimous(?:ly)?|ayes?|yeas?|nays?|abstain(?:ed|ing)?|abstentions?"
+    r"|for\s*:|against|in favou?r"
     r"|motion (?:carried|failed|lost)|majority vote|did not vote|voted (?:for|against|to|unanimously)"
     r"|(?:all|\d+|\w+ of the \d+) (?:[\w-]+ )?voted|(?:received|polled|secured) \d+ votes?)\b"
     r"|\b\d{1,2}\s*[-–]\s*\d{1,2}\b",
@@ -31,7 +32,8 @@ VOTE_LINE = re.compile(
 )
 """A count, a result or a roll call: what a vote line says. A line that only
 mentions a vote ("requires six votes", "given first vote for passage", "a vote
-of thanks") says nothing of how it went."""
+of thanks") says nothing of how it went, nor does work "carried out" or a
+balance "carried forward"."""
 _ASKS_VOTE_RESULT = re.compile(
     r"\bwhat was (?:the )?(?:[\w'’-]+\s+){0,6}?(?:vote|result of the vote|tally|voting)\b(?!\s+of thanks)|"
     r"\bhow did [\w\s'’-]{1,60}? vote\b|"
@@ -118,7 +120,7 @@ def _what(nouns: str) -> str:
 
 _ASKS_MONEY = re.compile(
     rf"\bhow much\b|{_what('amount|sum|budget|cost|price|fees?|charges?|fine|penalty|precept|rent|salary|levy')}"
-    r"|\bcost\b"
+    r"|\bcost\b|\b(?:highest|lowest|cheapest|dearest)\s+(?:[\w'’-]+\s+){0,3}?(?:quotations?|quotes?|tenders?|bids?)\b"
 )
 _ASKS_NUMBER = re.compile(
     rf"\bhow many\b|{_what('number|percentage|proportion|capacity|population|turnout')}|\bhow long\b|\bhow old\b"
@@ -180,7 +182,7 @@ def person_names(sentence: str, question: str = "") -> list[str]:
     capitalised words none of which is an institution or role word and not all
     of which are words English mostly writes in lower case ("Cheque Payments for
     Approval" is a heading's words; "Grant Shapps" is a name)."""
-    asked = {w.lower().strip("'’") for w in re.findall(r"[\w'’-]+", question)}
+    asked = {_POSSESSIVE.sub("", w.lower()).strip("'’") for w in re.findall(r"[\w'’-]+", question)}
     names = [m.group() for m in _HONORIFIC.finditer(sentence)]
     names += [m["name"] for m in _MOVED_BY.finditer(sentence) if m["name"].lower() not in _NOT_NAME_WORDS
               and not _HONORIFIC.match(sentence, m.start("name"))]

@@ -85,6 +85,9 @@ def test_normalise_and_terms() -> None:
         ("What does the minister who was the catalyst do?", None),
         ("How were the connections maintained and who were they monitored by?", PERSON),
         ("What is the name of the Director who was appointed?", PERSON),
+        ("What was the highest of the three quotations the council received for the roof?", MONEY),
+        ("Which was the lowest tender for resurfacing the car park?", MONEY),
+        ("Who submitted the lowest tender?", PERSON),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
@@ -105,7 +108,9 @@ def test_a_vote_line_says_how_the_vote_went() -> None:
                "All 5 councillors voted to object.", "Yeas: Cownie, Coleman. Nays: none.", "Members voted unanimously.",
                "7 members voted in favour."]
     mentions = ["(A) Final consideration of ordinance above, requires six votes.", "A vote of thanks was made.",
-                "Moved by Hensley that this ordinance be considered and given first vote for passage."]
+                "Moved by Hensley that this ordinance be considered and given first vote for passage.",
+                "Work needing to be carried out in replacing the pumping station was explained.",
+                "The underspend of £4,000 is carried forward to next year.", "The item was carried over."]
     assert all(has_type(t, VOTE) for t in results)
     assert not any(has_type(t, VOTE) for t in mentions)
 
@@ -119,6 +124,12 @@ def test_person_names_need_a_name_not_a_role() -> None:
     assert person_names("The next meeting is at the Town Hall.") == [], "a place is not a person"
     assert person_names("Motion Carried 5-2. Roll Call taken.") == [], "procedure is not a person"
     assert person_names("Moved by Mary Jones; Motion Carried.") == ["Mary Jones"]
+
+
+def test_a_person_the_question_names_in_the_possessive_is_not_an_answer() -> None:
+    question = "Who filled the vacancy left by Cllr Pocock's resignation?"
+    assert person_names("Apologies for absence: Cllr Pocock who has now tendered his resignation.", question) == []
+    assert person_names("Cllr Jane Smith was co-opted to fill the vacancy.", question) == ["Cllr Jane Smith"]
 
 
 def test_a_lone_surname_is_a_name_where_minutes_name_the_mover() -> None:
