@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -43,6 +42,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from scale import _questions as scale_questions  # noqa: E402  (beside this script)
+from tune_retrieval import _alnum  # noqa: E402
 
 import qa_app.retrieval as retrieval_module  # noqa: E402
 from ingest.config import load_settings  # noqa: E402
@@ -128,16 +130,13 @@ class WithWindows:
         return self.retriever.retrieve(question, k=10)
 
 
-def _alnum(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.lower())
-
-
-def _halves(task: str, rows: list[dict[str, Any]], split: Path | None) -> dict[str, list[dict[str, Any]]]:
+def _halves(task: str, path: Path, split: Path | None) -> dict[str, list[dict[str, Any]]]:
+    """The questions asked, by the halves each task reports apart."""
+    if task == "known-items":
+        return {"sample": list(scale_questions(path, 200, 13))}  # what `bench/scale.py` asks
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     if task == "written":
         return {h: [q for q in rows if q["half"] == h] for h in ("tune", "held")}
-    if task == "known-items":
-        import random
-        return {"sample": random.Random(13).sample(rows, min(200, len(rows)))}  # bench/scale.py's sample
     rows = [q for q in rows if q.get("answerable") and q.get("evidence")]
     if split is None:
         return {"all": rows}
@@ -176,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.questions is None:
         p.error("--questions is required for this task")
-    rows = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
-    halves = _halves(args.task, rows, args.split)
+    halves = _halves(args.task, args.questions, args.split)
     hit = _hit(args.task)
     probe = WithWindows(retriever)
     rankings = {q["question"]: window_ranking(retriever, spans, vectors, q["question"], args.candidates)
