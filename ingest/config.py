@@ -55,10 +55,6 @@ class Settings(BaseSettings):
         True, description="Move each question's vector by the fitted query adapter before dense search "
                           "(qa_app/models/query_adapter.npz); false: the plain model's vector.",
     )
-    reading_model: bool = Field(
-        True, description="Read the results' windows in the order the fitted reading model gives "
-                          "(qa_app/models/reading.json); false: in rank order.",
-    )
     abstain_threshold: float | None = Field(None, description="Override the calibrated abstention threshold.")
     officer_password: str | None = Field(None, description="If set, the officer page asks for it.")
     chat_password: str | None = Field(None, description="If set, the chat page asks for it.")

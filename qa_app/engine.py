@@ -70,7 +70,10 @@ class QAEngine:
                 f"{missing} of {self.store.chunk_count()} chunks in {self.store.store_dir} have no vector (was its "
                 "chroma folder removed?); repair the index with: python -m ingest --repair"
             )
-        self.retriever: Retriever = retriever or HybridRetriever(self.store, self.embedder, fusion=self._fusion())
+        self.retriever: Retriever = retriever or HybridRetriever(
+            self.store, self.embedder,
+            fusion=FusionConfig() if self.settings.query_adapter else FusionConfig().without_adapter(),
+        )
         threshold = self.settings.abstain_threshold
         self.extractive = ExtractiveAnswerer(
             self.embedder, idf=self.store.idf,
@@ -110,11 +113,6 @@ class QAEngine:
         self.store.lexical()
         if isinstance(self.retriever, Refreshable):
             self.retriever.refresh()
-
-    def _fusion(self) -> FusionConfig:
-        """The shipped fusion, less what the settings turn off."""
-        fusion = FusionConfig() if self.settings.query_adapter else FusionConfig().without_adapter()
-        return fusion if self.settings.reading_model else replace(fusion, reading_pool=0)
 
     # ------------------------------------------------------------- asking
     def ask(

@@ -69,16 +69,6 @@ class FusionConfig:
     returns paragraphs alone. Chosen by what is read within the model's budget
     (bench/tune_reading.py, docs/BENCHMARKS.md "What the language model reads"):
     the most QMSum gold turns on its tuning half, guards kept."""
-    reading_pool: int = 10
-    """Candidates whose windows the reading model (`qa_app/reading.py`) orders for
-    reading; beyond `reading_keeps`, the best of them fill the results. 0 turns it
-    off (results read in rank order). 10, so that with the usual ten results the
-    list itself never changes: a pool of 20 read more QMSum gold turns but put
-    other paragraphs at ranks 6-10, which cost the written answers' paper
-    ranking (docs/BENCHMARKS.md, "Windows read in a learned order")."""
-    reading_keeps: int = 5
-    """The leading results kept in fused order: the extractive answerer reads the
-    first five (`ExtractiveConfig.paragraphs`), so what it answers from never moves."""
     window_dense_weight: float = 0.0
     window_lexical_weight: float = 0.0
     """Weights of the window rankings in the fusion (a candidate scored with its
@@ -99,9 +89,6 @@ class FusionConfig:
                 raise ConfigError(f"{name} must not be negative; got {getattr(self, name)}")
         if self.candidates <= 0:
             raise ConfigError(f"candidates must be greater than 0; got {self.candidates}")
-        if self.reading_pool < 0 or self.reading_keeps < 0:
-            raise ConfigError(f"reading_pool and reading_keeps must not be negative; "
-                              f"got {self.reading_pool}, {self.reading_keeps}")
         if self.window_chars < 0:
             raise ConfigError(f"window_chars must not be negative; got {self.window_chars}")
 
@@ -113,11 +100,6 @@ class FusionConfig:
     def windowed(self) -> bool:
         """Are paragraphs returned with their neighbours?"""
         return self.window_chars > 0
-
-    @property
-    def reads_windows(self) -> bool:
-        """Are windows weighed for reading by the fitted model?"""
-        return self.windowed and self.reading_pool > 0
 
     @property
     def scores_windows(self) -> bool:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-
-import numpy as np
 
 from ingest.dates import date_bounds
 from ingest.embed import Embedder
@@ -30,7 +28,6 @@ from qa_app.fusion import (
     rrf,
 )
 from qa_app.query_adapter import shipped_adapter
-from qa_app.reading import ReadingModel, reading_features, shipped_reading
 from qa_app.types import Paragraph, RetrievedParagraph, validate_k
 from qa_app.windows import Window, window_rankings, windows_of
 
@@ -55,17 +52,13 @@ class HybridRetriever:
         *,
         fusion: FusionConfig | None = None,
         rescorers: Sequence[Rescorer] | None = None,
-        reading: ReadingModel | None = None,
     ) -> None:
-        """`reading` orders windows for reading (default: the shipped model);
-        `fusion.reading_pool = 0` turns that off."""
         self.store = store
         self.embedder = embedder
         fusion = fusion or FusionConfig()
         self._adapter = (
             shipped_adapter(model_of(embedder.name), embedder.dimension) if fusion.adapted_weight else None
         )
-        self._reading = (reading or shipped_reading()) if fusion.reads_windows else None
         self.fusion = fusion if self._adapter is not None or not fusion.adapted_weight else fusion.without_adapter()
         self.rescorers: list[Rescorer] = (
             list(rescorers) if rescorers is not None
@@ -128,7 +121,6 @@ class HybridRetriever:
             fused = rescorer.rescore(question, fused, paragraphs)
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         ranked = sorted(fused, key=lambda pid: (-fused[pid], -dense_scores.get(pid, -1.0), pid))
-        wanted = max(k, self.fusion.reading_pool) if self._reading is not None else k
         out: list[RetrievedParagraph] = []
         for pid in ranked:
             para = paragraphs.get(pid)
@@ -142,43 +134,17 @@ class HybridRetriever:
                     dense_score=dense_scores.get(pid), lexical_score=lexical_scores.get(pid),
                 )
             )
-            if len(out) == wanted:
+            if len(out) == k:
                 break
-        if self.fusion.windowed:
-            windows.update(self._windows([r.paragraph.id for r in out if r.paragraph.id not in windows]))
-            if self._reading is not None:
-                out = self._for_reading(self._reading, question, out, windows, lexical_wide[:1], filters, k)
         if not plain_wide and adapted_wide:
             # Found by the adapted vector; reported by the question's own, the one the answerer was fitted on.
             own = self.store.dense_scores(vector, [r.paragraph for r in out])
             out = [r if r.dense_score is None else replace(r, dense_score=own.get(r.paragraph.id)) for r in out]
-        return [
-            replace(r, opening=self._opening(r.paragraph.doc_id),
-                    window=windows[r.paragraph.id].paragraphs if r.paragraph.id in windows else ())
-            for r in out
-        ]
-
-    def _for_reading(
-        self, model: ReadingModel, question: str, pool: list[RetrievedParagraph], windows: dict[str, Window],
-        best: list[tuple[str, float]], filters: Filters | None, k: int,
-    ) -> list[RetrievedParagraph]:
-        """The first `reading_keeps` results, then the best of the rest of `pool` by
-        the reading model, each with its reading score; in fused order, as results
-        always are (readers take them by score: `qa_app.windows.read_first`)."""
-        scores = model.score(self.reading_rows(question, pool, windows, best, filters))
-        keep = min(self.fusion.reading_keeps, k, len(pool))
-        rest = sorted(range(keep, len(pool)), key=lambda i: (-scores[i], i))[: k - keep]
-        return [replace(pool[i], reading=float(scores[i])) for i in sorted([*range(keep), *rest])]
-
-    def reading_rows(
-        self, question: str, pool: Sequence[RetrievedParagraph], windows: Mapping[str, Window],
-        best: list[tuple[str, float]], filters: Filters | None = None,
-    ) -> np.ndarray:
-        """The reading model's feature rows for `pool` (in fused order); `best` is
-        the question's best BM25 paragraph, (id, score), if any."""
-        ids = {p.id for r in pool if r.paragraph.id in windows for p in windows[r.paragraph.id].paragraphs}
-        lexical = self.store.lexical_scores(question, ids, filters) | dict(best)
-        return reading_features([(r.paragraph.id, r.score) for r in pool], windows, lexical)
+        out = [replace(r, opening=self._opening(r.paragraph.doc_id)) for r in out]
+        if not self.fusion.windowed:
+            return out
+        windows.update(self._windows([r.paragraph.id for r in out if r.paragraph.id not in windows]))
+        return [replace(r, window=windows[r.paragraph.id].paragraphs) if r.paragraph.id in windows else r for r in out]
 
     def _papers_of(self, doc_ids: set[str]) -> dict[str, list[Paragraph]]:
         """The paragraphs of these papers, in order (read once per catalogue

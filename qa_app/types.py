@@ -47,9 +47,6 @@ class RetrievedParagraph:
     window: tuple[Paragraph, ...] = ()
     """The paragraph with its neighbours in paper order (small-to-big context);
     empty when retrieval does not use windows. Citations still quote `paragraph`."""
-    reading: float | None = None
-    """How much the window is worth reading (`qa_app/reading.py`): readers take
-    results in this order, highest first; None when results are read by rank."""
     opening: str = ""
     """The paper's title block (`ingest.header.read_header`): where a paper names
     its meeting or period ("March 2017", "our 2022-23 budget") in words its

@@ -95,22 +95,14 @@ def as_source(result: RetrievedParagraph, paragraph: Paragraph) -> RetrievedPara
     return replace(result, paragraph=paragraph, window=(), dense_score=None, lexical_score=None)
 
 
-def read_first(retrieved: Sequence[RetrievedParagraph]) -> list[int]:
-    """Result indices in the order a reader takes them: by `reading` score where
-    results have one (`qa_app/reading.py`), then by rank."""
-    return sorted(range(len(retrieved)),
-                  key=lambda n: (retrieved[n].reading is None, -(retrieved[n].reading or 0.0), n))
-
-
 def reading_order(retrieved: Sequence[RetrievedParagraph]) -> list[tuple[int, Paragraph]]:
     """The paragraphs a reader of `retrieved` reads, in order, each with the
-    index of the result that brought it: results as `read_first` orders them,
-    each its own paragraph, then its window's paragraphs nearest first; a
-    paragraph an earlier result already brought is not read again. A result without a window brings itself alone."""
+    index of the result that brought it: a result's own paragraph, then its
+    window's paragraphs nearest first; a paragraph an earlier result already
+    brought is not read again. A result without a window brings itself alone."""
     seen: set[str] = set()
     order: list[tuple[int, Paragraph]] = []
-    for n in read_first(retrieved):
-        r = retrieved[n]
+    for n, r in enumerate(retrieved):
         window = r.window or (r.paragraph,)
         at = next((i for i, p in enumerate(window) if p.id == r.paragraph.id), 0)
         for i in sorted(range(len(window)), key=lambda i: abs(i - at)):

@@ -13,7 +13,7 @@ import logging
 import math
 import shutil
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,6 @@ class LexicalIndex:
     _bm25: Any | None
     df: dict[str, int] = field(default_factory=dict)
     _masks: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False)
-    _rows: dict[str, int] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str], generation: int) -> LexicalIndex:
@@ -111,39 +110,25 @@ class LexicalIndex:
     ) -> list[tuple[str, float]]:
         """Top-k paragraph ids by BM25. `allowed` (the filters' paragraph ids), or
         its `mask`, weighs the rows, so filters act before ranking, not after."""
+        if self._bm25 is None or not self.ids:
+            return []
+        terms = [t for t in content_terms(query) if t in self.df]
+        if not terms:
+            return []
         if allowed is not None:
             mask = np.fromiter((pid in allowed for pid in self.ids), dtype=np.float32, count=len(self.ids))
-        scores = self._scores(query, mask)
-        if scores is None:
+        if mask is not None and not mask.any():
             return []
         # Only paragraphs that score are ranked: bm25s's `retrieve` partitions every
         # row, and a partition over the ties of tens of thousands of zeros took 5 ms
         # of the 8 a search cost at 96k paragraphs. Ties are broken by row, so the
         # order is the same every run.
+        scores = self._bm25.get_scores(terms, weight_mask=mask)
         rows = np.flatnonzero(scores > 0)
         if len(rows) > k:
             rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
         rows = rows[np.lexsort((rows, -scores[rows]))]
         return [(self.ids[int(r)], float(scores[r])) for r in rows]
-
-    def scores_of(self, query: str, ids: Iterable[str], *, mask: np.ndarray | None = None) -> dict[str, float]:
-        """The BM25 score of each of `ids` that scores (unknown ids are left out)."""
-        scores = self._scores(query, mask)
-        if scores is None:
-            return {}
-        if len(self._rows) != len(self.ids):
-            self._rows = {pid: row for row, pid in enumerate(self.ids)}
-        rows = {pid: self._rows[pid] for pid in ids if pid in self._rows}
-        return {pid: float(scores[row]) for pid, row in rows.items() if scores[row] > 0}
-
-    def _scores(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:
-        """Every row's BM25 score for `query`, or None when nothing can score."""
-        if self._bm25 is None or not self.ids:
-            return None
-        terms = [t for t in content_terms(query) if t in self.df]
-        if not terms or (mask is not None and not mask.any()):
-            return None
-        return np.asarray(self._bm25.get_scores(terms, weight_mask=mask))
 
     def idf(self, term: str) -> float:
         """BM25 IDF of a stemmed term; a term no paragraph contains gets the maximum weight."""

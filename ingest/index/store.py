@@ -182,13 +182,6 @@ class PaperStore(AccessLevels):
             mask = index.mask_for(filters, lambda: self.catalogue.filtered_paragraph_ids(filters))
         return index.search(question, k, mask=mask)
 
-    def lexical_scores(self, question: str, ids: Iterable[str], filters: Filters | None = None) -> dict[str, float]:
-        """BM25 scores of these paragraphs (those that score), as `query_lexical` scores them."""
-        index, mask = self.lexical(), None
-        if filters is not None and not filters.is_empty():
-            mask = index.mask_for(filters, lambda: self.catalogue.filtered_paragraph_ids(filters))
-        return index.scores_of(question, ids, mask=mask)
-
     def idf(self, term: str) -> float:
         """BM25 IDF of a stemmed content term over the current paragraphs."""
         return self.lexical().idf(term)

@@ -17,7 +17,7 @@ from qa_app.eval.metrics import (
     recall_at,
 )
 from qa_app.types import RetrievedParagraph
-from qa_app.windows import read_first, reading_order
+from qa_app.windows import reading_order
 
 UNANSWERABLE = "unanswerable"
 KINDS = ("who", "what-decided", "how-much", "when", "vote", "other", UNANSWERABLE)
@@ -54,22 +54,19 @@ def by_kind(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | in
 
 
 def shown_hits(retrieved: list[RetrievedParagraph]) -> list[Hit]:
-    """Hits in rank order, each with its place in the reading order (`read`)
-    when the results carry reading scores; a paragraph with a window shows what
+    """Hits in rank order; a paragraph with a window shows what
     `reading_order` reads with it: itself, then its neighbours nearest first,
     leaving out what an earlier hit already showed."""
     read: dict[int, list[tuple[str, int]]] = {}
     for n, paragraph in reading_order(retrieved):
         read.setdefault(n, []).append((paragraph.id, len(paragraph.text)))
-    scored = any(r.reading is not None for r in retrieved)
-    position = {n: i for i, n in enumerate(read_first(retrieved))} if scored else {}
     hits: list[Hit] = []
     for n, r in enumerate(retrieved):
         if not r.window:
-            hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path, read=position.get(n)))
+            hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path))
             continue
         shown = tuple(read.get(n, ())) or ((r.paragraph.id, 0),)  # all of it shown already: nothing more to read
-        hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path, shown=shown, read=position.get(n)))
+        hits.append(Hit(r.paragraph.id, r.paragraph.text, paper=r.path, shown=shown))
     return hits
 
 
@@ -78,14 +75,14 @@ def chars_returned(hits: Sequence[Hit]) -> int:
 
 
 def within_budget(hits: Sequence[Hit], budget: int) -> list[Hit]:
-    """The leading hits, in reading order, whose texts fit in `budget` characters; the hit that
+    """The leading hits whose texts fit in `budget` characters; the hit that
     crosses the budget is kept cut to fit, so no system gets more to read. A
     hit with a window counts the paragraphs it shows, in order, up to the
     budget (one that starts before the budget runs out counts, as a chunk
     overlapping a paragraph does)."""
     kept: list[Hit] = []
     used = 0
-    for hit in sorted(hits, key=lambda h: -1 if h.read is None else h.read):  # stable: by rank when unset
+    for hit in hits:
         if used >= budget:
             break
         if hit.shown:

@@ -29,8 +29,6 @@ class Hit:
     ids: frozenset[str] = frozenset()
     paper: str = ""
     shown: tuple[tuple[str, int], ...] = ()
-    read: int | None = None
-    """Where a reader takes this hit (0 first), when that is not its rank."""
 
     def paragraph_ids(self) -> frozenset[str]:
         return self.ids or frozenset({self.id})
