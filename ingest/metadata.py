@@ -36,7 +36,7 @@ def read_sidecar(paper: Path) -> dict[str, str | None]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark is not an error
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise LoadError(str(path), f"sidecar is not valid JSON ({exc})") from exc
     if not isinstance(data, dict):

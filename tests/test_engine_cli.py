@@ -196,17 +196,18 @@ def test_cli_batch_reports_bad_lines_and_answers_the_rest(
     shared_model: None, seed_store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     batch = tmp_path / "questions.jsonl"
-    batch.write_text("\n".join([
+    batch.write_bytes("\n".join([
         "{not json",
         json.dumps({"id": "no-question"}),
         json.dumps({"id": "blank", "question": "   "}),
         json.dumps({"id": "ok", "question": D01}),
-    ]))
+    ]).encode() + b'\n{"id": "latin-1", "question": "Who gave \xa32m?"}\n')
     assert cli.main(["ask", "--batch", str(batch), "--store", str(seed_store_dir), "--json"]) == 1
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     errors = {line["line"]: line["error"] for line in lines if "error" in line}
-    assert set(errors) == {1, 2, 3}
+    assert set(errors) == {1, 2, 3, 5}
     assert "not JSON" in errors[1] and "needs a string `question`" in errors[2] and "must not be empty" in errors[3]
+    assert "not UTF-8 text (byte 0xa3" in errors[5]
     assert all(error.startswith(f"{batch}:") for error in errors.values())
     answered = [line for line in lines if "answer" in line]
     assert [a["id"] for a in answered] == ["ok"] and "£2m" in answered[0]["answer"]

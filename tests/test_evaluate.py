@@ -227,6 +227,42 @@ def test_loaders_read_each_format(tmp_path: Path) -> None:
         load_council(bad)
 
 
+def test_council_questions_saved_by_other_tools_read_as_written(tmp_path: Path) -> None:
+    """A byte-order mark, Windows line ends and blank lines are how editors save
+    files; one answer given as a string is one answer, not its characters."""
+    path = tmp_path / "q.jsonl"
+    rows = [{"id": "a", "question": "What was the vote?", "answers": "6-1", "evidence": "Carried 6-1."},
+            {"id": "b", "question": "Who?", "answerable": False}]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n\r\n".join(json.dumps(r) for r in rows).encode() + b"\r\n")
+    a, b_ = load_council(path).questions
+    assert (a.answers, a.evidence, a.answerable) == (["6-1"], ["Carried 6-1."], True)
+    assert (b_.answers, b_.answerable) == ([], False)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"question": "Who?", "answerable": "false"}', "q.jsonl:3: `answerable` must be true or false, got 'false'"),
+        ('{"question": "Who?", "answers": {"text": "X"}}', "q.jsonl:3: `answers` must be a string or a list of"),
+        ('{"question": "Who?", "evidence": [["nested"]]}', "q.jsonl:3: `evidence` must be a string or a list of"),
+    ],
+)
+def test_a_council_field_of_the_wrong_type_names_its_line_and_field(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "Fine?"}\n\n' + line + "\n")
+    with pytest.raises(ConfigError, match=message.replace("?", r"\?")):
+        load_council(path)
+
+
+def test_a_question_file_not_in_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b'{"question": "Fine?"}\n{"question": "How much was the \xa3 grant?"}\n')
+    with pytest.raises(ConfigError, match="q.jsonl:2: not UTF-8 text"):
+        load_council(path)
+    with pytest.raises(ConfigError, match="cannot read the question file"):
+        load_council(tmp_path / "missing.jsonl")
+
+
 def test_sample_is_seeded_and_ordered() -> None:
     questions = load_council(FIXTURES / "council_dev.jsonl").questions
     a = sample(questions, 5, 1)

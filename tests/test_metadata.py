@@ -62,6 +62,13 @@ def test_sidecar_wins(tmp_path: Path) -> None:
     assert meta.origin == {"title": "inferred", "doc_type": "sidecar", "body": "inferred", "date": "sidecar"}
 
 
+def test_a_sidecar_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "paper.txt"
+    path.write_text("text")
+    (tmp_path / "paper.txt.meta.json").write_bytes(b"\xef\xbb\xbf" + json.dumps({"doc_type": "report"}).encode())
+    assert read_sidecar(path)["doc_type"] == "report"
+
+
 @pytest.mark.parametrize(
     ("content", "field"),
     [('{"doc_type": "memo"}', "doc_type"), ('{"date": "17 Oct"}', "date"), ('{"title": 5}', "title"), ("{", "JSON")],

@@ -60,28 +60,38 @@ class EvalSet:
     documents: list[EvalDocument] | None = None
 
 
-def _lines(path: Path) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for number, record in read_jsonl(path):
-        if isinstance(record, str):
-            raise ConfigError(f"{path}:{number}: {record}")
-        out.append(record)
+def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Each record with its line number in the file; the first bad line stops the set."""
+    out: list[tuple[int, dict[str, Any]]] = []
+    try:
+        for number, record in read_jsonl(path):
+            if isinstance(record, str):
+                raise ConfigError(f"{path}:{number}: {record}")
+            out.append((number, record))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the question file ({exc.strerror or exc})") from exc
     return out
 
 
 def load_council(path: Path) -> EvalSet:
     """JSONL with id, question, answerable, answers, source, evidence and
-    optionally kind (the real-paper set's `who`, `vote`, `when`, …)."""
+    optionally kind (the real-paper set's `who`, `vote`, `when`, …). A field of
+    the wrong type is an error naming the line and the field: `"answerable":
+    "false"` must not count as answerable, nor `"answers": "6-1"` as three
+    one-character answers."""
     questions: list[EvalQuestion] = []
-    for number, r in enumerate(_lines(path), start=1):
+    for number, r in _lines(path):
+        where = f"{path}:{number}"
         if not isinstance(r.get("question"), str) or not r["question"].strip():
-            raise ConfigError(f"{path}:{number}: `question` must be a non-empty string")
-        evidence = r.get("evidence")
+            raise ConfigError(f"{where}: `question` must be a non-empty string")
+        answerable = r.get("answerable", True)
+        if not isinstance(answerable, bool):
+            raise ConfigError(f"{where}: `answerable` must be true or false, got {answerable!r}")
         questions.append(
             EvalQuestion(
-                id=str(r.get("id", number)), question=r["question"], answerable=bool(r.get("answerable", True)),
-                answers=[str(a) for a in r.get("answers") or []],
-                evidence=[evidence] if isinstance(evidence, str) else [str(e) for e in evidence or []],
+                id=str(r.get("id", number)), question=r["question"], answerable=answerable,
+                answers=_texts(r.get("answers"), "answers", where),
+                evidence=_texts(r.get("evidence"), "evidence", where),
                 kind=str(r["kind"]) if r.get("kind") else None,
                 source=str(r["source"]) if r.get("source") else None,
             )
@@ -89,12 +99,23 @@ def load_council(path: Path) -> EvalSet:
     return EvalSet(name=path.stem, questions=questions)
 
 
+def _texts(value: Any, name: str, where: str) -> list[str]:
+    """A field that holds one text or a list of them, as a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return [str(v) for v in value]
+    raise ConfigError(f"{where}: `{name}` must be a string or a list of strings, got {value!r}")
+
+
 def load_squad2(path: Path) -> EvalSet:
     """SQuAD 2.0 JSON: one document per article, one paragraph per context; a
     question's gold paragraph is the context it was written against."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    except (KeyError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))["data"]
+    except (OSError, KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not a SQuAD 2.0 file ({exc})") from exc
     documents: list[EvalDocument] = []
     questions: list[EvalQuestion] = []
@@ -120,7 +141,7 @@ def load_qmsum(path: Path) -> EvalSet:
     specific query's gold paragraphs are the turns in its relevant spans."""
     documents: list[EvalDocument] = []
     questions: list[EvalQuestion] = []
-    for m_index, meeting in enumerate(_lines(path)):
+    for m_index, (_, meeting) in enumerate(_lines(path)):
         doc_id = f"qmsum/{m_index:03d}"
         turns = [f"{t['speaker']}: {t['content']}".strip() for t in meeting["meeting_transcripts"]]
         title = (meeting.get("topic_list") or [{}])[0].get("topic") or f"Meeting {m_index}"
@@ -148,8 +169,8 @@ def sample(questions: list[EvalQuestion], limit: int | None, seed: int) -> list[
 def split_half(questions: list[EvalQuestion], split: Path, half: str) -> list[EvalQuestion]:
     """Only the questions whose ids the split file lists under `<half>_questions`."""
     try:
-        data = json.loads(split.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = json.loads(split.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{split}: not a split file ({exc})") from exc
     ids = data.get(f"{half}_questions") if isinstance(data, dict) else None
     if not isinstance(ids, list):
