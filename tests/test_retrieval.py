@@ -84,6 +84,21 @@ def test_filters_are_applied_inside_the_stores(seed_store: PaperStore, embedder:
     assert nothing == []
 
 
+def test_asking_for_more_results_never_reorders_the_first_ones(
+    seed_store: PaperStore, embedder: MiniLMEmbedder, council_questions: list[dict[str, object]]
+) -> None:
+    """The first results, and so the answer, do not depend on how many are asked
+    for: the lists are fused at the configured depth, and a deeper fusion only adds
+    results after them. (Shallow lists here, so that k=10 needs the deeper one.)"""
+    retriever = HybridRetriever(seed_store, embedder, fusion=FusionConfig(candidates=6))
+    for q in council_questions:
+        few = retriever.retrieve(str(q["question"]), k=2)
+        many = retriever.retrieve(str(q["question"]), k=10)
+        assert len(many) == 10, q["id"]
+        assert [r.paragraph.id for r in many[:2]] == [r.paragraph.id for r in few], q["id"]
+        assert [r.score for r in many[:2]] == [r.score for r in few], q["id"]
+
+
 def test_k_is_validated(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
     with pytest.raises(ConfigError, match="k must be greater than 0; got 0"):
         HybridRetriever(seed_store, embedder).retrieve("anything", k=0)
