@@ -22,6 +22,7 @@ import numpy as np
 from ingest.errors import IndexUnreadableError, ReadOnlyIndexError, StoreMismatchError
 from ingest.index.access import AccessLevels
 from ingest.index.catalogue import Catalogue, StoredDocument
+from ingest.index.exact import EXACT_SEARCH_CHUNKS
 from ingest.index.filters import Filters
 from ingest.index.integrity import Integrity
 from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
@@ -55,6 +56,7 @@ class PaperStore(AccessLevels):
         embedder_name: str,
         chunking: str,
         read_only: bool = False,
+        exact_search_chunks: int = EXACT_SEARCH_CHUNKS,
     ) -> None:
         self.store_dir = Path(store_dir)
         self.embedder_name = embedder_name
@@ -67,7 +69,7 @@ class PaperStore(AccessLevels):
         self.catalogue = Catalogue(self.store_dir, read_only=read_only)
         self.vectors = VectorIndex(
             self.store_dir / "chroma", host=chroma_host, port=chroma_port,
-            metadata={"embedder": embedder_name, "chunking": chunking},
+            metadata={"embedder": embedder_name, "chunking": chunking}, exact_search_chunks=exact_search_chunks,
         )
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()
