@@ -12,7 +12,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ingest.access_levels import AccessError
 from ingest.batcher import BATCH_CHUNKS
 from ingest.embed import BACKENDS
-from ingest.index.exact import EXACT_SEARCH_CHUNKS
 from ingest.limits import ParseLimits
 
 
@@ -51,11 +50,6 @@ class Settings(BaseSettings):
         description="Characters of the papers the LLM reads: the results with their windows, best first. 8,000 is "
                     "about 2,000 tokens, what the LangChain-tutorial baseline's ten chunks hold; a small local model "
                     "answers sooner with less.",
-    )
-    exact_search_chunks: int = Field(
-        EXACT_SEARCH_CHUNKS, ge=0,
-        description="Search the vectors exactly, in memory, while the library has at most this many chunks "
-                    "(about 1.5 KB each); larger libraries, and 0, use Chroma's approximate HNSW search.",
     )
     query_adapter: bool = Field(
         True, description="Move each question's vector by the fitted query adapter before dense search "

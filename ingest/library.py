@@ -49,5 +49,4 @@ def open_store(settings: Settings, embedder: Embedder) -> PaperStore:
         embedder_name=embedder.name,
         chunking=chunking_signature(embedder.max_tokens),
         read_only=settings.read_only,
-        exact_search_chunks=settings.exact_search_chunks,
     )

@@ -122,11 +122,9 @@ def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_
     store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reader's level is checked on an unfiltered search's metadata when enough
-    readable chunks come back, else by Chroma's `where`; both give the same ranking.
-    (Chroma's HNSW search: a library too large to be searched in memory.)"""
+    readable chunks come back, else by Chroma's `where`; both give the same ranking."""
     from ingest.index import vectors
 
-    store.vectors.exact_search_chunks = 0
     for i in range(12):
         item = paper(f"p{i}", "riverside " * (i + 1) + f"benches report {i}.", f"Parks budget line {i}" + " x" * i)
         item.meta.access = "public" if i % 3 else "members"
@@ -143,54 +141,6 @@ def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_
     assert store.query_dense(query, 4, public) == fast and wheres[-1] is not None
     members = [pid for pid, _ in store.query_dense(query, 20, Filters(access=("members",)))]
     assert len(members) == 8 and all(pid.split("#")[0] in {"p0", "p3", "p6", "p9"} for pid in members)
-
-
-def test_the_exact_search_ranks_as_chroma_does_for_every_reader(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
-    """Held in memory, the vectors give the ranking Chroma gives on a library small
-    enough for its search to be exact, unfiltered and for each access level."""
-    for i in range(12):
-        item = paper(f"p{i}", "riverside " * (i + 1) + f"benches report {i}.", f"Parks budget line {i}" + " x" * i)
-        item.meta.access = "public" if i % 3 else "members"
-        write(store, fake_embedder, item)
-    query = fake_embedder.embed_query("riverside benches parks budget")
-    readers = [None, Filters(access=("public",)), Filters(access=("members",)), Filters(access=("public", "members"))]
-    exact = [store.query_dense(query, 6, reader) for reader in readers]
-    assert store.vectors._exact is not None, "a small library is searched in memory"
-    store.vectors.exact_search_chunks = 0  # COUNCIL_EXACT_SEARCH_CHUNKS=0
-    store.vectors.reopen()
-    by_chroma = [store.query_dense(query, 6, reader) for reader in readers]
-    assert store.vectors._exact is None
-    assert [[pid for pid, _ in ranking] for ranking in exact] == [[pid for pid, _ in ranking] for ranking in by_chroma]
-    for mine, chromas in zip(exact, by_chroma, strict=True):
-        assert [score for _, score in mine] == pytest.approx([score for _, score in chromas], abs=1e-5)
-    assert {pid.split("#")[0] for pid, _ in exact[2]} <= {"p0", "p3", "p6", "p9"}
-
-
-def test_the_setting_chooses_the_search(tmp_path: Path, fake_embedder: FakeEmbedder,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingest.config import load_settings
-    from ingest.library import open_store
-
-    monkeypatch.setenv("COUNCIL_EXACT_SEARCH_CHUNKS", "1")
-    store = open_store(load_settings(tmp_path / "index"), fake_embedder)  # type: ignore[arg-type]
-    write(store, fake_embedder, paper("a", "Benches were approved.", "The library hours were extended."))
-    assert store.query_dense(fake_embedder.embed_query("benches"), 2)
-    assert store.vectors._exact is None, "two chunks are more than the setting allows: HNSW searches"
-    store.close()
-
-
-def test_the_vectors_held_in_memory_follow_every_write(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
-    """A paper written, re-levelled or deleted through the store is searched as it
-    now is at the next question: the copy in memory is read again."""
-    write(store, fake_embedder, paper("a", "The library opening hours were extended."))
-    query = fake_embedder.embed_query("riverside benches approved")
-    assert [pid for pid, _ in store.query_dense(query, 5)] == ["a#1"]
-    write(store, fake_embedder, paper("b", "Benches for the riverside walk were approved."))
-    assert store.query_dense(query, 5)[0][0] == "b#1"
-    store.set_access("b", "members")
-    assert [pid for pid, _ in store.query_dense(query, 5, Filters(access=("public",)))] == ["a#1"]
-    store.delete_paper("b")
-    assert [pid for pid, _ in store.query_dense(query, 5)] == ["a#1"]
 
 
 def test_a_search_inside_named_papers_reads_them_by_id_and_ranks_as_chroma_does(

@@ -22,7 +22,6 @@ import numpy as np
 from ingest.errors import IndexUnreadableError, ReadOnlyIndexError, StoreMismatchError
 from ingest.index.access import AccessLevels
 from ingest.index.catalogue import Catalogue, StoredDocument
-from ingest.index.exact import EXACT_SEARCH_CHUNKS
 from ingest.index.filters import Filters
 from ingest.index.integrity import Integrity
 from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
@@ -56,7 +55,6 @@ class PaperStore(AccessLevels):
         embedder_name: str,
         chunking: str,
         read_only: bool = False,
-        exact_search_chunks: int = EXACT_SEARCH_CHUNKS,
     ) -> None:
         self.store_dir = Path(store_dir)
         self.embedder_name = embedder_name
@@ -69,7 +67,7 @@ class PaperStore(AccessLevels):
         self.catalogue = Catalogue(self.store_dir, read_only=read_only)
         self.vectors = VectorIndex(
             self.store_dir / "chroma", host=chroma_host, port=chroma_port,
-            metadata={"embedder": embedder_name, "chunking": chunking}, exact_search_chunks=exact_search_chunks,
+            metadata={"embedder": embedder_name, "chunking": chunking},
         )
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from ingest.dates import date_bounds
-from ingest.index.exact import EXACT_SEARCH_CHUNKS, ExactVectors
 from ingest.index.filters import Filters
 from ingest.types import Chunk, Paper
 
@@ -28,9 +27,6 @@ CHROMA_BATCH = 1000
 """Ids per Chroma delete call."""
 OVERSAMPLE = 2
 """How much deeper an unfiltered search goes when only the reader's access level filters it."""
-EXACT_READ_PAGE = 5000
-"""Vectors read per Chroma call when loading them for exact search (one call for
-75k chunks fails: too many SQL variables)."""
 UPSERT_BATCH = 2000
 """Vectors per Chroma upsert call, under the client's maximum batch size."""
 EF_SEARCH = 500
@@ -51,19 +47,13 @@ tenant". Every client and collection is created, used and closed under this lock
 class VectorIndex:
     """One Chroma collection of chunk vectors with each chunk's paper metadata."""
 
-    def __init__(
-        self, folder: Path, *, host: str | None = None, port: int = 8000, metadata: dict[str, str],
-        exact_search_chunks: int = EXACT_SEARCH_CHUNKS,
-    ) -> None:
+    def __init__(self, folder: Path, *, host: str | None = None, port: int = 8000, metadata: dict[str, str]) -> None:
         self.folder = Path(folder)
-        self.exact_search_chunks = exact_search_chunks
         self.host = host
         self.port = port
         self.metadata = metadata
         self._client_obj: Any = None
         self._collection: Any = None
-        self._exact: ExactVectors | None = None
-        self._exact_read = False
 
     @property
     def collection(self) -> Any:
@@ -83,9 +73,7 @@ class VectorIndex:
 
         An embedded client keeps the vector index it loaded in memory and never
         sees what another process wrote; closing it (the last client of the
-        folder in this process) and opening a new one does. A server needs none of this,
-        but the vectors held for exact search are read again from either."""
-        self._forget_exact()
+        folder in this process) and opening a new one does. A server needs none of this."""
         if self.host:
             return
         with _CLIENT_LOCK:
@@ -123,31 +111,6 @@ class VectorIndex:
                 self.collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
             logger.info("vector search depth raised from %d to %d", depth, EF_SEARCH)
 
-    def _forget_exact(self) -> None:
-        """The collection changed: read the vectors again before the next exact search."""
-        with _CLIENT_LOCK:
-            self._exact, self._exact_read = None, False
-
-    def _exact_vectors(self) -> ExactVectors | None:
-        """Every vector in memory for exact search, read on first use; None for a
-        collection larger than `exact_search_chunks` (the setting), which HNSW searches."""
-        with _CLIENT_LOCK:
-            if not self._exact_read:
-                count = int(self.collection.count())
-                if count <= self.exact_search_chunks:
-                    try:
-                        self._exact = ExactVectors.from_pages(
-                            self.collection.get(include=["embeddings", "metadatas"], limit=EXACT_READ_PAGE,
-                                                offset=start)
-                            for start in range(0, count, EXACT_READ_PAGE)
-                        )
-                        logger.debug("%d vectors held for exact search", count)
-                    except Exception as exc:  # noqa: BLE001 - any failure: HNSW still answers
-                        logger.warning("vectors could not be read for exact search (%s); searching with HNSW", exc)
-                        self._exact = None
-                self._exact_read = True
-            return self._exact
-
     def built_with(self) -> dict[str, Any]:
         """The settings the collection was created with."""
         return dict(self.collection.metadata or {})
@@ -156,7 +119,6 @@ class VectorIndex:
         self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: list[dict[str, Any]]
     ) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
-        self._forget_exact()
         with _CLIENT_LOCK:
             for start in range(0, len(ids), UPSERT_BATCH):
                 end = start + UPSERT_BATCH
@@ -166,14 +128,12 @@ class VectorIndex:
                 )
 
     def delete(self, ids: Sequence[str]) -> None:
-        self._forget_exact()
         with _CLIENT_LOCK:
             for batch in _batches(sorted(ids)):
                 self.collection.delete(ids=batch)
 
     def set_metadata(self, ids: Sequence[str], values: dict[str, Any]) -> None:
         """Change some metadata keys of existing chunks, leaving vectors and other keys as they are."""
-        self._forget_exact()
         with _CLIENT_LOCK:
             for batch in _batches(sorted(ids)):
                 self.collection.update(ids=batch, metadatas=[dict(values) for _ in batch])
@@ -189,21 +149,14 @@ class VectorIndex:
     def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> Iterator[tuple[str, str, float]]:
         """(chunk id, comma-joined paragraph ids, cosine similarity), best first.
 
-        Unfiltered, or filtered by a reader's access level alone, a collection of
-        up to `exact_search_chunks` is searched exactly in memory (`exact.py`).
-        Otherwise Chroma searches: a reader's access level alone is checked on the returned metadata of an
+        A reader's access level alone is checked on the returned metadata of an
         unfiltered search of twice the depth: Chroma's `where` first lists every
         chunk the clause admits, which cost 12 times an unfiltered search at 14k
         chunks and grows with the library. When enough readable chunks come back
         they are exactly the best readable ones; when not (a library mostly
         closed to the reader), the filtered search runs as before."""
         n = max(1, k)
-        only_access = filters is None or replace(filters, access=None).is_empty()
-        exact = self._exact_vectors() if only_access else None
-        if exact is not None:
-            yield from (row[:3] for row in exact.search(vector, n, filters.access if filters else None))
-            return
-        if filters is not None and filters.access is not None and only_access:
+        if filters is not None and filters.access is not None and replace(filters, access=None).is_empty():
             levels = set(filters.access)
             readable = [row for row in self._search(vector, n * OVERSAMPLE, None) if row[3].get("access") in levels]
             if len(readable) >= n:
@@ -241,7 +194,6 @@ class VectorIndex:
 
     def reset(self) -> None:
         """Drop the collection (for `--rebuild`)."""
-        self._forget_exact()
         with _CLIENT_LOCK:
             client = self._client_obj or self._client()
             try:
