@@ -28,6 +28,7 @@ from tune_windows import squad_set  # noqa: E402
 from ingest.config import load_settings  # noqa: E402
 from qa_app.answerers.llm import CONTEXT_CHARS  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
+from qa_app.eval.datasets import load_council  # noqa: E402
 from qa_app.retrieval import HybridRetriever  # noqa: E402
 
 logger = logging.getLogger("bench.llm_reading")
@@ -36,17 +37,8 @@ logger = logging.getLogger("bench.llm_reading")
 def evidence_questions(path: Path) -> list[tuple[str, str]]:
     """(question, evidence) of each answerable question with evidence, in the
     council question format (the first evidence passage when there are several)."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        evidence = row.get("evidence")
-        if isinstance(evidence, list):
-            evidence = evidence[0] if evidence else None
-        if row.get("answerable", True) and evidence:
-            out.append((str(row["question"]), str(evidence)))
-    return out
+    return [(q.question, q.evidence[0]) for q in load_council(path).questions
+            if q.answerable and q.evidence and q.evidence[0]]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 
 from ingest.config import load_settings  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
+from qa_app.eval.datasets import load_council  # noqa: E402
 from qa_app.retrieval import HybridRetriever  # noqa: E402
 
 logger = logging.getLogger("bench.vector_recall")
@@ -39,8 +40,7 @@ PAGE = 5000
 
 def questions_of(paths: list[Path], limit: int | None, seed: int) -> list[str]:
     """Every `question` of the JSONL files; a seeded sample of `limit` (as `bench/scale.py` asks)."""
-    asked = [json.loads(line)["question"] for path in paths
-             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    asked = [q.question for path in paths for q in load_council(path).questions]
     return asked if limit is None else random.Random(seed).sample(asked, min(limit, len(asked)))
 
 
@@ -75,10 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     asked = questions_of(args.questions, args.limit, args.seed)
     missed_questions = missed_chunks = 0
     for question in asked:
-        vector = retriever.embedder.embed_query(question)
-        if retriever._adapter is not None:  # noqa: SLF001 - the vector the product searches with
-            vector = retriever._adapter.apply(vector)  # noqa: SLF001
-        query = np.asarray(vector, dtype=np.float32)
+        query = np.asarray(retriever.search_vector(retriever.embedder.embed_query(question)), dtype=np.float32)
         scores = matrix @ (query / np.linalg.norm(query))
         depth = min(args.depth, len(ids))
         exact = {ids[i] for i in np.argpartition(-scores, depth - 1)[:depth]}

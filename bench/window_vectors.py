@@ -86,9 +86,7 @@ def build_windows(retriever: HybridRetriever, chars: int) -> tuple[list[list[str
 
 def window_ranking(retriever: HybridRetriever, spans: list[list[str]], vectors: np.ndarray,
                    question: str, n: int) -> list[str]:
-    vector = retriever.embedder.embed_query(question)
-    if retriever._adapter is not None:
-        vector = retriever._adapter.apply(vector)
+    vector = retriever.search_vector(retriever.embedder.embed_query(question))
     ranked: list[str] = []
     for i in np.argsort(-(vectors @ vector))[:n]:
         ranked += [pid for pid in spans[i] if pid not in ranked]

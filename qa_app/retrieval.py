@@ -141,11 +141,16 @@ class HybridRetriever:
         windows.update(self._windows([r.paragraph.id for r in out if r.paragraph.id not in windows]))
         return [replace(r, window=windows[r.paragraph.id].paragraphs) if r.paragraph.id in windows else r for r in out]
 
+    def search_vector(self, vector: np.ndarray) -> np.ndarray:
+        """The vector the adapted dense ranking searches with: the question's own,
+        moved by the fitted query adapter when one is in use."""
+        return self._adapter.apply(vector) if self._adapter is not None else vector
+
     def _fused(self, question: str, vector: np.ndarray, n: int, filters: Filters | None) -> _Fused:
         """The candidate lists, each `n` deep, fused and re-scored."""
         wide = 2 * n if self.fusion.scores_windows else n  # window paragraphs beyond the candidates still count
         plain_wide = self.store.query_dense(vector, wide, filters) if self.fusion.dense_weight else []
-        adapted_wide = self.store.query_dense(self._adapter.apply(vector), wide, filters) if self._adapter else []
+        adapted_wide = self.store.query_dense(self.search_vector(vector), wide, filters) if self._adapter else []
         dense_wide = plain_wide or adapted_wide
         lexical_wide = self.store.query_lexical(question, wide, filters)
         dense, lexical = dense_wide[:n], lexical_wide[:n]
