@@ -147,6 +147,24 @@ def test_features_mark_headings_cues_and_type() -> None:
     assert not question_features(np.zeros(0), matrix[:0]).any()
 
 
+def test_a_near_tie_between_two_sentences_does_not_decide_what_the_decline_model_sees() -> None:
+    """Two sentences of one paragraph scoring -0.900 and -0.903: which one
+    leads must barely move the decline model's input, while a clear leader's
+    own features are what it sees."""
+    retrieved = [_retrieved("Mayor Kibbey moved that the hearing on the boat ramp be continued. Motion passed 5-0.")]
+    _, matrix = candidates("What did the council decide about the boat ramp?", retrieved,
+                           lambda items: np.asarray([0.6, 0.2][: len(items)]))
+    coverage = ABSTAIN_FEATURES.index("best_coverage")
+    assert matrix[0, FEATURES.index("coverage")] > matrix[1, FEATURES.index("coverage")] + 0.3
+    one = question_features(np.asarray([-0.900, -0.903]), matrix)
+    other = question_features(np.asarray([-0.903, -0.900]), matrix)
+    assert abs(one[coverage] - other[coverage]) < 0.01
+    assert np.allclose(one[[ABSTAIN_FEATURES.index(n) for n in ("best_logit", "margin")]],
+                       other[[ABSTAIN_FEATURES.index(n) for n in ("best_logit", "margin")]])
+    clear = question_features(np.asarray([1.0, -2.0]), matrix)
+    assert clear[coverage] == pytest.approx(matrix[0, FEATURES.index("coverage")], abs=1e-4)
+
+
 def test_a_stated_year_may_name_an_undated_paper_by_its_title_block_or_file_name() -> None:
     """"Its 2022-23 budget" names the paper, not the sentence: an undated paper
     states its period in its title block or file name, and the number is not

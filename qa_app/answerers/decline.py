@@ -20,6 +20,17 @@ _COL = {name: i for i, name in enumerate(FEATURES)}
 _KINDS = [_COL[k] for k in ("kind_money", "kind_number", "kind_date", "kind_person")]
 
 
+TIE_TEMPERATURE = 0.1
+"""How close two sentence scores must be for the decline decision to see both.
+The `best_*` features are averaged over the candidates, weighted by
+softmax(logit / TIE_TEMPERATURE): an even blend of two sentences that tie, the
+leader alone once it leads by 0.3 or more (the second then weighs under 5%).
+Taken from the top sentence alone, a tie decided the features: two sentences of
+one paragraph scored -0.900 and -0.903, one covering the question and one not,
+and re-reading an unrelated paper swapped them and the decision
+(docs/BENCHMARKS.md, "Declining on a near-tie")."""
+
+
 def question_features(logits: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """The abstention model's input for one question, from the sentence
     scorer's logits and feature rows of the eligible candidates (best first or
@@ -27,7 +38,8 @@ def question_features(logits: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     if len(logits) == 0:
         return np.zeros(len(ABSTAIN_FEATURES))
     order = np.argsort(-logits, kind="stable")
-    best = matrix[order[0]]
+    weights = np.exp((logits - logits[order[0]]) / TIE_TEMPERATURE)
+    best = (weights / weights.sum()) @ matrix
     margin = float(logits[order[0]] - logits[order[1]]) if len(order) > 1 else 4.0
     top = matrix[matrix[:, _COL["rank_inv"]] == matrix[:, _COL["rank_inv"]].max()][0]
     values = {
