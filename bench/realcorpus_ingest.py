@@ -6,6 +6,7 @@ no model, no store) and prints the measures for the tuning half, the held-out
 half (councils never looked at while tuning) and all papers.
 
     python bench/realcorpus_ingest.py REALCORPUS_DIR [--split bench/splits/realcorpus.json] [--papers]
+        [--questions CHECK_SET.jsonl ...]
 """
 
 from __future__ import annotations
@@ -237,9 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("realcorpus", type=Path, help="REALCORPUS_DIR (papers/, gold_metadata.jsonl, questions.jsonl)")
     parser.add_argument("--split", type=Path, default=DEFAULT_SPLIT)
     parser.add_argument("--papers", action="store_true", help="print one line per paper")
+    parser.add_argument("--questions", type=Path, action="append", default=[], metavar="FILE",
+                        help="another question file over the same papers (e.g. a check set): its evidence is "
+                             "looked for too; repeatable")
     args = parser.parse_args(argv)
     gold = [json.loads(line) for line in (args.realcorpus / "gold_metadata.jsonl").read_text().splitlines() if line]
-    questions = [json.loads(line) for line in (args.realcorpus / "questions.jsonl").read_text().splitlines() if line]
+    questions = [
+        json.loads(line) for path in (args.realcorpus / "questions.jsonl", *args.questions)
+        for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()
+    ]
     split = json.loads(args.split.read_text())
     halves = {"tune": set(split["tune_papers"]), "held": set(split["held_papers"])}
     tallies: dict[str, Tally] = {}
