@@ -94,7 +94,6 @@ def test_dense_search_ranks_by_the_adapter_and_reports_the_questions_own_similar
 ) -> None:
     question = "What did the committee decide about the library opening hours?"
     retriever = HybridRetriever(seed_store, embedder, fusion=FusionConfig(dense_weight=0.0, adapted_weight=1.0))
-    assert retriever._adapter is not None
     searched: list[np.ndarray] = []
     query_dense = seed_store.query_dense
 
@@ -106,7 +105,7 @@ def test_dense_search_ranks_by_the_adapter_and_reports_the_questions_own_similar
     results = retriever.retrieve(question, k=8)
     own = embedder.embed_query(question)
     assert len(searched) == 1  # the plain ranking has no weight here: not searched
-    np.testing.assert_allclose(searched[0], retriever._adapter.apply(own), atol=1e-6)
+    np.testing.assert_allclose(searched[0], retriever.search_vector(own), atol=1e-6)
     assert not np.allclose(searched[0], own, atol=1e-3)
     scored = [r for r in results if r.dense_score is not None]
     assert scored
@@ -118,11 +117,13 @@ def test_dense_search_ranks_by_the_adapter_and_reports_the_questions_own_similar
 def test_the_setting_turns_the_adapter_off(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
     on = QAEngine(Settings(_env_file=None), embedder=embedder, store=seed_store)  # type: ignore[call-arg]
     off = QAEngine(Settings(_env_file=None, query_adapter=False), embedder=embedder, store=seed_store)  # type: ignore[call-arg]
-    assert on.retriever._adapter is not None  # type: ignore[attr-defined]
-    assert off.retriever._adapter is None  # type: ignore[attr-defined]
+    assert isinstance(on.retriever, HybridRetriever) and isinstance(off.retriever, HybridRetriever)
+    own = embedder.embed_query("library opening hours")
+    assert not np.allclose(on.retriever.search_vector(own), own, atol=1e-3)
+    np.testing.assert_array_equal(off.retriever.search_vector(own), own)
     shipped = FusionConfig()
-    assert off.retriever.fusion.adapted_weight == 0  # type: ignore[attr-defined]
-    assert off.retriever.fusion.dense_weight == shipped.dense_weight + shipped.adapted_weight  # type: ignore[attr-defined]
+    assert off.retriever.fusion.adapted_weight == 0
+    assert off.retriever.fusion.dense_weight == shipped.dense_weight + shipped.adapted_weight
 
 
 def test_without_a_usable_adapter_the_plain_vector_takes_its_weight(
@@ -130,5 +131,7 @@ def test_without_a_usable_adapter_the_plain_vector_takes_its_weight(
 ) -> None:
     monkeypatch.setattr("qa_app.retrieval.shipped_adapter", lambda model, dimension: None)
     retriever = HybridRetriever(seed_store, embedder, fusion=FusionConfig(dense_weight=0.0, adapted_weight=1.0))
-    assert retriever._adapter is None and retriever.fusion.dense_weight == 1.0
+    own = embedder.embed_query("library opening hours")
+    np.testing.assert_array_equal(retriever.search_vector(own), own)
+    assert retriever.fusion.dense_weight == 1.0
     assert retriever.retrieve("library opening hours", k=3)
