@@ -239,6 +239,18 @@ def test_council_questions_saved_by_other_tools_read_as_written(tmp_path: Path) 
     assert (b_.answers, b_.answerable) == ([], False)
 
 
+def test_a_blank_answer_or_evidence_is_none(tmp_path: Path) -> None:
+    """An empty accepted answer is inside every reply, and empty evidence inside
+    every paragraph: blank texts count as not given."""
+    path = tmp_path / "q.jsonl"
+    rows = [{"id": "a", "question": "Who?", "answerable": False, "answers": [], "evidence": ""},
+            {"id": "b", "question": "How much?", "answers": ["£600", " "], "evidence": ["£600 plus VAT", ""]}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    a, b_ = load_council(path).questions
+    assert (a.answers, a.evidence) == ([], [])
+    assert (b_.answers, b_.evidence) == (["£600"], ["£600 plus VAT"])
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -300,7 +312,8 @@ def test_qmsum_run_scores_gold_turns(shared_model: None, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("name", "total", "answerable_count"),
                          [("realcorpus_fresh.jsonl", 25, 19), ("realcorpus_fresh2.jsonl", 30, 20),
-                          ("realcorpus_fresh3.jsonl", 40, 24)])
+                          ("realcorpus_fresh3.jsonl", 40, 24), ("realcorpus_fresh4.jsonl", 40, 24),
+                          ("realcorpus_fresh5.jsonl", 40, 24)])
 def test_fresh_real_paper_questions_are_well_formed(name: str, total: int, answerable_count: int) -> None:
     """The questions written after the fit load as the real-paper format, and
     every accepted answer lies inside its quoted evidence (else the evaluation

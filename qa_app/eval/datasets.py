@@ -100,13 +100,14 @@ def load_council(path: Path) -> EvalSet:
 
 
 def _texts(value: Any, name: str, where: str) -> list[str]:
-    """A field that holds one text or a list of them, as a list."""
+    """A field that holds one text or a list of them, as a list. A blank text
+    is none: an empty accepted answer or evidence would be found in any reply."""
     if value is None:
         return []
     if isinstance(value, str):
-        return [value]
+        return [value] if value.strip() else []
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return [str(v) for v in value]
+        return [str(v) for v in value if str(v).strip()]
     raise ConfigError(f"{where}: `{name}` must be a string or a list of strings, got {value!r}")
 
 
