@@ -118,8 +118,9 @@ def _what(nouns: str) -> str:
     return rf"\bwhat (?:[\w'’-]+\s+){{0,3}}?(?:{nouns})\b"
 
 
-_ASKS_MONEY = re.compile(
-    rf"\bhow much\b|{_what('amount|sum|budget|cost|price|fees?|charges?|fine|penalty|precept|rent|salary|levy')}"
+_ASKS_MONEY = re.compile(  # a plural asks for money too ("what prices"); "value" only as a sum's ("contract value")
+    rf"\bhow much\b|{_what('amounts?|sums?|budgets?|costs?|prices?|fees?|charges?|fines?|penalty|precepts?')}"
+    rf"|{_what('rents?|salary|levy|(?:contract|total|estimated|bid|tender|grant) value')}"
     r"|\bcost\b|\b(?:highest|lowest|cheapest|dearest)\s+(?:[\w'’-]+\s+){0,3}?(?:quotations?|quotes?|tenders?|bids?)\b"
 )
 _ASKS_NUMBER = re.compile(

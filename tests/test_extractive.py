@@ -88,6 +88,11 @@ def test_normalise_and_terms() -> None:
         ("What was the highest of the three quotations the council received for the roof?", MONEY),
         ("Which was the lowest tender for resurfacing the car park?", MONEY),
         ("Who submitted the lowest tender?", PERSON),
+        ("What was the contract value of the bid from the mowing contractor?", MONEY),
+        ("What is the total value of the on-call planning contract?", MONEY),
+        ("What prices did the two further quotes for a mower come to?", MONEY),
+        ("What were the costs of the works?", MONEY),
+        ("What was the idealized value of imperialism?", None),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
