@@ -31,9 +31,10 @@ feature row, and fits with scikit-learn:
   cross-validation fold.
 
 The artefact also records each council dev question's P(answerable) under the
-new models (`info.fingerprint`); a test recomputes them from the bundled papers
-with today's code and fails when a change to the features, the reading or the
-retrieval has left the fit behind.
+new models, and a digest of its deeper results, those the hidden-evidence
+examples are drawn from (`info.fingerprint`); tests recompute both from the
+bundled papers with today's code and fail when a change to the features, the
+reading or the retrieval has left the fit behind.
 
 Training data: the council dev set, the tune half of the real-paper questions
 and a seeded sample of SQuAD 2.0 dev drawn from outside the evaluation sample
@@ -73,7 +74,7 @@ from qa_app.answerers.features import FEATURES  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import EvalQuestion, load_council, load_squad2, sample, split_half  # noqa: E402
-from qa_app.eval.training import Example, collect, collect_hidden, fingerprint, label  # noqa: E402
+from qa_app.eval.training import Example, collect, collect_hidden, fingerprint, label, wide_fingerprint  # noqa: E402
 from qa_app.models import MODEL_PATH  # noqa: E402
 
 logger = logging.getLogger("train_answerer")
@@ -148,6 +149,17 @@ def gather(args: argparse.Namespace, embedder: Embedder) -> dict[str, list[Examp
                   "squad_held": sample(evaluated, args.squad_held, args.seed)}
     out.update(_examples(store, embedder, squad_sets, args.k, paragraph_ids(documents), hidden=hidden("squad_train")))
     return out
+
+
+def _council_wide(args: argparse.Namespace, embedder: Embedder) -> dict[str, str]:
+    """The council dev questions' deeper results on the council store, as the
+    hidden-evidence examples draw them (`wide_fingerprint`)."""
+    store = _paper_store(args.council_store or args.work_dir / "council", args.council_papers, embedder, False)
+    try:
+        engine = QAEngine(Settings(store_dir=store.store_dir), embedder=embedder, store=store)
+        return wide_fingerprint(load_council(args.council_questions).questions, engine.retriever, args.k)
+    finally:
+        store.close()
 
 
 def _cached(path: Path) -> dict[str, list[Example]] | None:
@@ -230,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         training={name: len(examples[name]) for name in train_sets if name in examples},
         held=figures,
         fingerprint={"set": "council_dev", "k": args.k,
-                     "answerable": fingerprint(examples["council_dev"], ExtractiveAnswerer(models=models))},
+                     "answerable": fingerprint(examples["council_dev"], ExtractiveAnswerer(models=models)),
+                     "wide": _council_wide(args, embedder)},
     )
     models.save(args.out)
     print_figures(models, figures)

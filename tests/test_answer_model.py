@@ -25,7 +25,7 @@ from qa_app.answerers.features import FEATURES, candidates
 from qa_app.answerers.scorer import AnswererModels, LinearModel, read_models
 from qa_app.engine import QAEngine
 from qa_app.eval.datasets import load_council
-from qa_app.eval.training import collect, fingerprint
+from qa_app.eval.training import collect, fingerprint, wide_fingerprint
 from qa_app.models import MODEL_PATH, fitted_threshold
 from qa_app.types import RetrievedParagraph
 
@@ -114,6 +114,41 @@ def test_shipped_artefact_was_fitted_to_todays_features(
     moved = _moved(recorded, now)
     assert not moved, (f"P(answerable) recorded at fit time -> now: {moved}; the answer models were fitted to "
                        "other features: refit with bench/train_answerer.py")
+
+
+WIDE_DRIFT = 3
+"""How many council dev questions' deeper results may differ from the fit's: a
+near tie at the twentieth place may fall either way on another CPU. Fusing
+lists of 60 instead of 50 changes most of them."""
+
+
+def _wide_moved(library: tuple[Settings, Embedder, PaperStore], candidates: int | None = None) -> list[str]:
+    """The council dev questions whose deeper results are not those the fit drew from."""
+    local, embedder, store = library
+    recorded = default_models().info["fingerprint"]
+    engine = QAEngine(local, embedder=embedder, store=store)
+    if candidates is not None:
+        engine.retriever.fusion = replace(engine.retriever.fusion, candidates=candidates)  # type: ignore[attr-defined]
+    questions = load_council(Path(__file__).parent / "fixtures" / "council_dev.jsonl").questions
+    now = wide_fingerprint(questions, engine.retriever, recorded["k"])
+    return [qid for qid, digest in recorded["wide"].items() if now[qid] != digest]
+
+
+def test_the_fit_drew_its_hidden_evidence_examples_from_todays_results(
+    bundled_library: tuple[Settings, Embedder, PaperStore],
+) -> None:
+    """The hidden-evidence examples come from twice the results asked for, which
+    the P(answerable) fingerprint never looks past: a change there must be
+    refitted for too."""
+    moved = _wide_moved(bundled_library)
+    assert len(moved) <= WIDE_DRIFT, (f"the deeper results of {moved} are not those the answer models were fitted "
+                                      "on: refit with bench/train_answerer.py")
+
+
+def test_a_change_past_the_first_results_is_caught(bundled_library: tuple[Settings, Embedder, PaperStore]) -> None:
+    """Fusing deeper lists leaves the first ten results of most questions alone
+    and changes the next ten: the digest must see it."""
+    assert len(_wide_moved(bundled_library, candidates=60)) > WIDE_DRIFT
 
 
 def test_a_feature_the_fit_never_saw_is_caught(

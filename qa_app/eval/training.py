@@ -10,6 +10,7 @@ evaluation metrics so training and evaluation agree on what "right" means.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,11 +103,30 @@ def collect_hidden(
         if not q.answerable:
             continue
         gold_ids = _gold_ids(q, gold_map)
-        wide = retriever.retrieve(q.question, k=2 * k)
+        wide = _wide(retriever, q, k)
         kept = [r for r in wide if not in_evidence(q, r, gold_ids) and not holds_answer(r.paragraph.text, q.answers)]
         hidden = q.unanswerable("hidden")
         cands, matrix = answerer.features(hidden.question, kept[:k])
         out.append(Example(hidden, domain, kept[:k], cands, matrix, label(hidden, cands, set())))
+    return out
+
+
+def _wide(retriever: Retriever, q: EvalQuestion, k: int) -> list[RetrievedParagraph]:
+    """What a hidden-evidence example is drawn from: twice the results asked for,
+    so that `k` are left once the evidence is taken out."""
+    return retriever.retrieve(q.question, k=2 * k)
+
+
+def wide_fingerprint(questions: list[EvalQuestion], retriever: Retriever, k: int) -> dict[str, str]:
+    """Each question's deeper results (`_wide`), as a short digest of their
+    paragraph ids. The hidden-evidence examples are drawn from them, and a
+    retrieval change that moves only results past the first `k` still changes
+    what the fit learns from (it happened: fusing shallower lists for k above 16
+    left every answer alone and the shipped models stale)."""
+    out = {}
+    for q in questions:
+        ids = "\n".join(sorted(r.paragraph.id for r in _wide(retriever, q, k)))
+        out[q.id] = hashlib.blake2b(ids.encode(), digest_size=6).hexdigest()
     return out
 
 
