@@ -24,6 +24,7 @@ from ingest.load import load_blocks
 from ingest.metadata import build_meta
 from ingest.paragraphs import segment
 from ingest.types import PaperMeta, Paragraph
+from qa_app.eval.datasets import EvalQuestion, load_council
 
 DEFAULT_SPLIT = Path(__file__).resolve().parent / "splits" / "realcorpus.json"
 
@@ -190,7 +191,7 @@ class Tally:
 
 
 def score(
-    papers_dir: Path, gold_rows: Iterable[dict[str, object]], questions: list[dict[str, object]], tally: Tally,
+    papers_dir: Path, gold_rows: Iterable[dict[str, object]], questions: list[EvalQuestion], tally: Tally,
     show: bool,
 ) -> None:
     for gold in gold_rows:
@@ -218,15 +219,15 @@ def score(
         found = furniture(paragraphs)
         tally.furniture += len(found)
         for q in questions:
-            if q.get("source") != name or not q.get("evidence"):
+            if q.source != name:
                 continue
-            tally.evidence += 1
-            evidence = str(q["evidence"])
-            if any(contains_evidence(p.text, evidence) for p in paragraphs):
-                tally.evidence_one += 1
-            else:
-                tally.evidence_split += contains_evidence(text, evidence)
-                tally.misses.append(f"{q['id']} {name}: {q['evidence']}")
+            for evidence in q.evidence:
+                tally.evidence += 1
+                if any(contains_evidence(p.text, evidence) for p in paragraphs):
+                    tally.evidence_one += 1
+                else:
+                    tally.evidence_split += contains_evidence(text, evidence)
+                    tally.misses.append(f"{q.id} {name}: {evidence}")
         if show:
             flags = " ".join(k for k, v in ok.items() if not v) + (" WRONG" if wrong else "")
             print(f"{name[:48]:48} {meta.doc_type:13} {meta.date or '-':10} | {meta.council or '-'} | "
@@ -243,10 +244,8 @@ def main(argv: list[str] | None = None) -> int:
                              "looked for too; repeatable")
     args = parser.parse_args(argv)
     gold = [json.loads(line) for line in (args.realcorpus / "gold_metadata.jsonl").read_text().splitlines() if line]
-    questions = [
-        json.loads(line) for path in (args.realcorpus / "questions.jsonl", *args.questions)
-        for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()
-    ]
+    questions = [q for path in (args.realcorpus / "questions.jsonl", *args.questions)
+                 for q in load_council(path).questions]
     split = json.loads(args.split.read_text())
     halves = {"tune": set(split["tune_papers"]), "held": set(split["held_papers"])}
     tallies: dict[str, Tally] = {}

@@ -33,7 +33,8 @@ def _corpus(tmp_path: Path) -> tuple[Path, Path]:
     gold = {"file": "minutes.txt", "council": "Wye Parish Council", "body": "Parish Council",
             "doc_type": "minutes", "date": "2025-02-12", "title": "Minutes, 12 February 2025"}
     (root / "gold_metadata.jsonl").write_text(json.dumps(gold) + "\n")
-    own = {"id": "q1", "source": "minutes.txt", "evidence": "agreed to repaint the village hall"}
+    own = {"id": "q1", "question": "What did the council agree about the village hall?", "source": "minutes.txt",
+           "evidence": "agreed to repaint the village hall"}
     (root / "questions.jsonl").write_text(json.dumps(own) + "\n")
     split = tmp_path / "split.json"
     split.write_text(json.dumps({"tune_papers": ["minutes.txt"], "held_papers": []}))
@@ -46,7 +47,8 @@ def test_a_check_sets_evidence_is_counted_and_a_cut_passage_reported(
     root, split = _corpus(tmp_path)
     check = tmp_path / "check.jsonl"
     across = "repaint the village hall in the spring. Item 2. Post box"
-    check.write_text(json.dumps({"id": "c1", "source": "minutes.txt", "evidence": across}) + "\n")
+    row = {"id": "c1", "question": "When will the hall be repainted?", "source": "minutes.txt", "evidence": across}
+    check.write_text(json.dumps(row) + "\n")
     assert main([str(root), "--split", str(split)]) == 0
     alone = capsys.readouterr()
     assert "evidence inside one paragraph        | 1.00 (1/1)" in alone.out
