@@ -74,7 +74,15 @@ from qa_app.answerers.features import FEATURES  # noqa: E402
 from qa_app.engine import QAEngine  # noqa: E402
 from qa_app.eval.corpus_store import build_store, paragraph_ids  # noqa: E402
 from qa_app.eval.datasets import EvalQuestion, load_council, load_squad2, sample, split_half  # noqa: E402
-from qa_app.eval.training import Example, collect, collect_hidden, fingerprint, label, wide_fingerprint  # noqa: E402
+from qa_app.eval.training import (  # noqa: E402
+    Example,
+    collect,
+    collect_hidden,
+    fingerprint,
+    label,
+    vectors_made_by,
+    wide_fingerprint,
+)
 from qa_app.models import MODEL_PATH  # noqa: E402
 
 logger = logging.getLogger("train_answerer")
@@ -243,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         held=figures,
         fingerprint={"set": "council_dev", "k": args.k,
                      "answerable": fingerprint(examples["council_dev"], ExtractiveAnswerer(models=models)),
-                     "wide": _council_wide(args, embedder)},
+                     "wide": _council_wide(args, embedder), "vectors": vectors_made_by(embedder)},
     )
     models.save(args.out)
     print_figures(models, figures)

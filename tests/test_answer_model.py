@@ -25,7 +25,7 @@ from qa_app.answerers.features import FEATURES, candidates
 from qa_app.answerers.scorer import AnswererModels, LinearModel, read_models
 from qa_app.engine import QAEngine
 from qa_app.eval.datasets import load_council
-from qa_app.eval.training import collect, fingerprint, wide_fingerprint
+from qa_app.eval.training import collect, fingerprint, vectors_made_by, wide_fingerprint
 from qa_app.models import MODEL_PATH, fitted_threshold
 from qa_app.types import RetrievedParagraph
 
@@ -126,6 +126,9 @@ def _wide_moved(library: tuple[Settings, Embedder, PaperStore], candidates: int 
     """The council dev questions whose deeper results are not those the fit drew from."""
     local, embedder, store = library
     recorded = default_models().info["fingerprint"]
+    if recorded["vectors"] != vectors_made_by(embedder):
+        pytest.skip(f"the deeper results were recorded with vectors made by {recorded['vectors']}, and this machine "
+                    f"makes them with {vectors_made_by(embedder)}: they differ in the last digits")
     engine = QAEngine(local, embedder=embedder, store=store)
     if candidates is not None:
         engine.retriever.fusion = replace(engine.retriever.fusion, candidates=candidates)  # type: ignore[attr-defined]
