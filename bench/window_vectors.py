@@ -96,13 +96,20 @@ def window_ranking(retriever: HybridRetriever, spans: list[list[str]], vectors: 
 def run_eval(retriever: HybridRetriever, spans: list[list[str]], vectors: np.ndarray, weight: float,
              eval_args: list[str], candidates: int) -> int:
     """`python -m qa_app eval` with the window ranking of each question fused in."""
+    return eval_with(WithWindows(retriever), lambda self, question: window_ranking(
+        self, spans, vectors, question, candidates), weight, eval_args)
+
+
+def eval_with(probe: WithWindows, ranking: Callable[[HybridRetriever, str], list[str]], weight: float,
+              eval_args: list[str]) -> int:
+    """`python -m qa_app eval` with `ranking(retriever, question)` fused in at `weight`
+    for every question the evaluation's own retriever is asked."""
     from qa_app.__main__ import main as cli
 
-    probe = WithWindows(retriever)
     shipped = HybridRetriever.retrieve
 
     def retrieve(self: HybridRetriever, question: str, k: int = 10, filters: Any = None) -> list[RetrievedParagraph]:
-        probe.extra = (window_ranking(self, spans, vectors, question, candidates), weight)
+        probe.extra = (ranking(self, question), weight)
         return shipped(self, question, k, filters)
 
     HybridRetriever.retrieve = retrieve  # type: ignore[method-assign]
@@ -148,18 +155,30 @@ def _hit(task: str) -> Callable[[dict[str, Any], list[RetrievedParagraph]], bool
     return lambda q, got: q["gold"] in [Path(r.path).name for r in got[:5]]
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def probe_parser(description: str, ranking: str) -> argparse.ArgumentParser:
+    """The arguments every ranking probe takes (this one and `paper_vectors.py`)."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("task", choices=("written", "evidence", "known-items", "eval"))
     p.add_argument("--store", type=Path, required=True)
     p.add_argument("--questions", type=Path, help="question file (not for eval)")
     p.add_argument("--split", type=Path, help="split file (evidence task): report tune and held apart")
-    p.add_argument("--window-chars", type=int, default=1000)
-    p.add_argument("--weight", type=float, action="append", help="window ranking weights (default 0, 0.5, 1)")
+    p.add_argument("--weight", type=float, action="append", help=f"{ranking} ranking weights (default 0, 0.5, 1)")
     p.add_argument("--candidates", type=int, default=50)
+    return p
+
+
+def parse_probe(p: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """The probe's own arguments, and those after `--` for `python -m qa_app eval`."""
     argv = sys.argv[1:] if argv is None else argv
-    eval_args = argv[argv.index("--") + 1:] if "--" in argv else []
-    args = p.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    if "--" not in argv:
+        return p.parse_args(argv), []
+    return p.parse_args(argv[:argv.index("--")]), argv[argv.index("--") + 1:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = probe_parser(__doc__ or "", "window")
+    p.add_argument("--window-chars", type=int, default=1000)
+    args, eval_args = parse_probe(p, argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = load_settings(args.store)
     embedder = make_embedder(settings)

@@ -25,8 +25,9 @@ class RepairReport:
 
 def repair_vectors(store: PaperStore, embedder: Embedder) -> RepairReport:
     """Re-embed the papers whose vectors are missing (an emptied or deleted
-    vector folder included) and drop vectors no paper owns. Papers that are
-    fine are not touched. The lexical index is rebuilt if it is stale."""
+    vector folder included), drop vectors no paper owns and write the paper
+    vectors that are missing from the chunk vectors. Papers that are fine are
+    not touched. The lexical index is rebuilt if it is stale."""
     with store.batch():
         integrity = store.check()
         papers = sorted(store.catalogue.doc_of_chunks(integrity.missing_vectors))
@@ -39,6 +40,7 @@ def repair_vectors(store: PaperStore, embedder: Embedder) -> RepairReport:
             store.put_vectors(paper, chunks, embedder.embed_documents([c.text for c in chunks]))
             chunks_done += len(chunks)
         orphans = store.sweep_orphans() if integrity.orphan_vectors else 0
+        store.fill_paper_vectors()
     if papers:
         logger.warning("re-embedded %d chunks of %d papers whose vectors were missing", chunks_done, len(papers))
     return RepairReport(tuple(papers), chunks_done, orphans)

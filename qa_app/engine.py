@@ -70,6 +70,9 @@ class QAEngine:
                 f"{missing} of {self.store.chunk_count()} chunks in {self.store.store_dir} have no vector (was its "
                 "chroma folder removed?); repair the index with: python -m ingest --repair"
             )
+        if missing := self.store.missing_paper_vectors():
+            logger.warning("%d papers in %s have no paper vector, so the ranking of whole papers misses them; "
+                           "python -m ingest adds them from the stored vectors", missing, self.store.store_dir)
         self.retriever: Retriever = retriever or HybridRetriever(
             self.store, self.embedder,
             fusion=FusionConfig() if self.settings.query_adapter else FusionConfig().without_adapter(),

@@ -62,6 +62,13 @@ class FusionConfig:
     inside the papers a question names"). `field_boost` stays 0: on the tuning
     half no setting beat leaving it off (bench/tune_retrieval.py)."""
     structural_penalty: float = 0.3
+    paper_weight: float = 0.5
+    """Weight of the ranking of short papers by their mean vector
+    (`ingest.index.vectors.PAPER_MAX_CHUNKS`), each paper speaking through its
+    best candidate of the other rankings (or, with none, its paragraph nearest
+    the question); 0: not searched. By measurement on the tuning halves (known
+    items, written answers, real papers), SQuAD as the guard (docs/BENCHMARKS.md,
+    "Short papers ranked by their mean vector")."""
     candidates: int = 50
     window_chars: int = 3000
     """Each result is returned with its neighbours, about this many characters
@@ -84,7 +91,7 @@ class FusionConfig:
         if min(weights) < 0 or sum(weights) == 0:
             raise ConfigError(f"fusion weights must be non-negative and not all 0; got {weights}")
         for name in ("type_boost", "recency_boost", "field_boost", "field_weight", "structural_penalty",
-                     "window_dense_weight", "window_lexical_weight"):
+                     "paper_weight", "window_dense_weight", "window_lexical_weight"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative; got {getattr(self, name)}")
         if self.candidates <= 0:

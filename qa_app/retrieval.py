@@ -173,12 +173,34 @@ class HybridRetriever:
             rankings.append(([p for p, _ in self.store.query_lexical(topic, n, inside)], half))
         scores = rrf(rankings, self.fusion.rrf_k)
         paragraphs = self.store.paragraphs_by_id(scores)
+        if self.fusion.paper_weight:
+            speakers = self._paper_speakers(self.search_vector(vector), n, filters, scores, paragraphs)
+            rankings.append((speakers, self.fusion.paper_weight))
+            scores = rrf(rankings, self.fusion.rrf_k)
+            paragraphs.update(self.store.paragraphs_by_id([p for p in speakers if p not in paragraphs]))
         for rescorer in self.rescorers:
             scores = rescorer.rescore(question, scores, paragraphs)
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         order = sorted(scores, key=lambda pid: (-scores[pid], -dense_scores.get(pid, -1.0), pid))
         return _Fused(order, scores, paragraphs, dense_scores, lexical_scores, windows,
                       adapted_only=not plain_wide and bool(adapted_wide))
+
+    def _paper_speakers(self, vector: np.ndarray, n: int, filters: Filters | None, scores: dict[str, float],
+                        paragraphs: dict[str, Paragraph]) -> list[str]:
+        """The `n` short papers nearest `vector` by their mean vector, each as one
+        paragraph: its best-fused candidate, else (a paper the other rankings
+        missed) its paragraph nearest the question. So a paper is lifted as a
+        whole without choosing another of its paragraphs over the one the
+        paragraph rankings prefer."""
+        papers = [doc_id for doc_id, _ in self.store.query_papers(vector, n, filters)]
+        best: dict[str, str] = {}
+        for pid in sorted(scores, key=lambda p: (-scores[p], p)):
+            para = paragraphs.get(pid)
+            if para is not None:
+                best.setdefault(para.doc_id, pid)
+        nearest = self.store.nearest_paragraphs(vector, [d for d in papers if d not in best])
+        speakers = [best.get(d) or nearest.get(d, ("", 0.0))[0] for d in papers]
+        return list(dict.fromkeys(p for p in speakers if p))
 
     def _results(self, fused: _Fused, k: int) -> list[RetrievedParagraph]:
         """The first `k` fused candidates that are content of a paper still in the library."""

@@ -100,6 +100,61 @@ def test_check_names_orphaned_and_missing_vectors(store: PaperStore, fake_embedd
     assert all("python -m ingest --repair" in line for line in integrity.problems())
 
 
+def test_each_paper_has_a_mean_vector_kept_in_step_with_its_chunks(
+    store: PaperStore, fake_embedder: FakeEmbedder
+) -> None:
+    a = paper("a", "Benches for the riverside walk were approved.", "The riverside budget was set.")
+    write(store, fake_embedder, a)
+    write(store, fake_embedder, paper("b", "The library opening hours were extended."))
+    assert store.vectors.paper_ids() == {"a", "b"}
+    stored = np.asarray(store.vectors.papers.get(ids=["a"], include=["embeddings"])["embeddings"][0])
+    mean = fake_embedder.embed_documents([p.text for p in a.paragraphs]).mean(axis=0)
+    assert np.allclose(stored, mean / np.linalg.norm(mean), atol=1e-6)
+    query = fake_embedder.embed_query("riverside budget")
+    assert [doc for doc, _ in store.query_papers(query, 5)] == ["a", "b"]
+    assert store.nearest_paragraphs(query, ["a"]) == {"a": ("a#2", pytest.approx(
+        float(fake_embedder.embed_query("The riverside budget was set.") @ query), abs=1e-5))}
+    store.set_access("a", "members")
+    assert [doc for doc, _ in store.query_papers(query, 5, Filters(access=("public",)))] == ["b"]
+    assert [doc for doc, _ in store.query_papers(query, 5, Filters(access=("members",)))] == ["a"]
+    store.delete_paper("a")
+    assert store.vectors.paper_ids() == {"b"} and [d for d, _ in store.query_papers(query, 5)] == ["b"]
+    store.reset()
+    assert store.vectors.paper_ids() == set() and store.query_papers(query, 5) == []
+
+
+def test_only_a_short_paper_has_a_paper_vector(
+    store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.index import store as store_module
+
+    monkeypatch.setattr(store_module, "PAPER_MAX_CHUNKS", 1)
+    write(store, fake_embedder, paper("a", "Benches were approved.", "Bins were emptied."))
+    write(store, fake_embedder, paper("b", "The library opening hours were extended."))
+    assert store.vectors.paper_ids() == {"b"} and store.missing_paper_vectors() == 0
+    write(store, fake_embedder, paper("b", "The library opening hours were extended.", "A van was bought."))
+    write(store, fake_embedder, paper("a", "Benches were approved."))
+    assert store.vectors.paper_ids() == {"a"}, "b grew past the limit, a came under it"
+    assert store.fill_paper_vectors() == 0 and store.sweep_orphans() == 0
+
+
+def test_paper_vectors_missing_from_an_older_store_are_made_from_its_chunk_vectors(
+    store: PaperStore, fake_embedder: FakeEmbedder
+) -> None:
+    write(store, fake_embedder, paper("a", "Benches were approved.", "Bins were emptied."))
+    write(store, fake_embedder, paper("b", "The library opening hours were extended."))
+    before = store.vectors.papers.get(ids=["a", "b"], include=["embeddings"])
+    store.vectors.delete_papers(["a", "b"])
+    store.vectors.upsert_papers(["gone"], np.ones((1, fake_embedder.dimension)), [{"doc_id": "gone"}])
+    embedded = fake_embedder.embedded
+    assert store.query_papers(fake_embedder.embed_query("library"), 5) == [], "a paper no longer listed is never found"
+    assert store.sweep_orphans() == 1 and store.fill_paper_vectors() == 2
+    assert fake_embedder.embedded == embedded + 1, "nothing was embedded again (one question was)"
+    after = store.vectors.papers.get(ids=["a", "b"], include=["embeddings"])
+    assert np.allclose(np.asarray(before["embeddings"]), np.asarray(after["embeddings"]), atol=1e-6)
+    assert store.vectors.paper_ids() == {"a", "b"} and store.fill_paper_vectors() == 0
+
+
 def test_emptiness_is_known_without_counting(store: PaperStore, fake_embedder: FakeEmbedder) -> None:
     assert store.is_empty() and store.query_dense(fake_embedder.embed_query("budget"), 5) == []
     write(store, fake_embedder, paper("a", "The budget was set."))
@@ -131,7 +186,8 @@ def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_
         write(store, fake_embedder, item)
     wheres: list[object] = []
     real = store.vectors._search
-    monkeypatch.setattr(store.vectors, "_search", lambda v, n, where: wheres.append(where) or real(v, n, where))
+    monkeypatch.setattr(store.vectors, "_search",
+                        lambda c, v, n, where: wheres.append(where) or real(c, v, n, where))
     query = fake_embedder.embed_query("riverside benches parks budget")
     public = Filters(access=("public",))
     fast = store.query_dense(query, 4, public)
@@ -157,7 +213,8 @@ def test_a_search_inside_named_papers_reads_them_by_id_and_ranks_as_chroma_does(
         write(store, fake_embedder, item)
     wheres: list[object] = []
     real = store.vectors._search
-    monkeypatch.setattr(store.vectors, "_search", lambda v, n, where: wheres.append(where) or real(v, n, where))
+    monkeypatch.setattr(store.vectors, "_search",
+                        lambda c, v, n, where: wheres.append(where) or real(c, v, n, where))
     query = fake_embedder.embed_query("riverside benches parks budget")
     for filters in (Filters(doc_ids=("p0", "p1", "p3")), Filters(doc_ids=("p0", "p1", "p3"), doc_types=("report",)),
                     Filters(doc_ids=("p0", "p1", "p3"), access=("public",))):

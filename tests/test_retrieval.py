@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ingest, make_store
+from conftest import FakeEmbedder, ingest, make_store
 
 from ingest.config import Settings
 from ingest.embed import MiniLMEmbedder
@@ -118,11 +119,11 @@ def test_recency_cues_and_weights() -> None:
 
 def test_latest_questions_prefer_the_newest_paper(seed_store: PaperStore, embedder: MiniLMEmbedder) -> None:
     question = "What overall rating did Wirral's children's services receive in the latest Ofsted inspection?"
-    # The plain ranking, so the recency boost is what moves the 2019 paragraph up.
-    plain = HybridRetriever(
-        seed_store, embedder, fusion=FusionConfig(recency_boost=0.0).without_adapter()
-    ).retrieve(question, k=30)
-    timely = HybridRetriever(seed_store, embedder, fusion=FusionConfig().without_adapter()).retrieve(question, k=30)
+    # The plain paragraph rankings, so the recency boost is what moves the 2019 paragraph up.
+    paragraphs = FusionConfig(paper_weight=0.0).without_adapter()
+    undated = replace(paragraphs, recency_boost=0.0)
+    plain = HybridRetriever(seed_store, embedder, fusion=undated).retrieve(question, k=30)
+    timely = HybridRetriever(seed_store, embedder, fusion=paragraphs).retrieve(question, k=30)
 
     def rank_of_2019(results: list) -> int:  # type: ignore[type-arg]
         return next(i for i, r in enumerate(results) if "requires improvement to be good" in r.paragraph.text)
@@ -233,3 +234,31 @@ def test_papers_tied_at_the_cut_are_not_singled_out(seed_store: PaperStore, embe
     retriever._named = (question, {docs[0]: 0.9, docs[1]: 0.8, docs[2]: 0.7})
     inside = retriever._inside_named_papers(question, None)
     assert inside is not None and set(inside.doc_ids) == set(docs[:3])
+
+
+def test_a_ranking_of_whole_papers_lifts_a_paper_and_keeps_its_best_paragraph(
+    tmp_path: Path, fake_embedder: FakeEmbedder, settings: Settings
+) -> None:
+    """Logic only (fake vectors): a paper the paragraph rankings miss joins
+    through its paragraph nearest the question; a paper they found speaks
+    through the paragraph they put first, so no paper's order is changed."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "a.txt").write_text("Riverside report\n\nRiverside benches were approved by the committee.\n\n"
+                                  "The riverside walk budget was noted.\n")
+    (papers / "b.txt").write_text("Library report\n\nLibrary opening hours were extended.\n")
+    (papers / "c.txt").write_text("Another report\n\nWhat was it that they did when the bell rang?\n\n"
+                                  "Nothing else happened.\n")
+    store = make_store(tmp_path / "index", fake_embedder, settings)
+    ingest([papers], store, fake_embedder)
+    question = "What riverside benches were approved when the walk was noted?"
+    lexical = FusionConfig(adapted_weight=0.0, lexical_weight=1.0, field_weight=0.0, paper_weight=0.0, window_chars=0)
+    alone = HybridRetriever(store, fake_embedder, fusion=lexical, rescorers=[]).retrieve(question, k=5)
+    lifted = HybridRetriever(store, fake_embedder, fusion=replace(lexical, paper_weight=1.0),
+                             rescorers=[]).retrieve(question, k=5)
+    assert "c.txt" not in {Path(r.path).name for r in alone}
+    assert [r.paragraph.text for r in lifted if Path(r.path).name == "c.txt"] == [
+        "What was it that they did when the bell rang?"]
+    first_of_a = [[r.paragraph.id for r in got if Path(r.path).name == "a.txt"][0] for got in (alone, lifted)]
+    assert first_of_a[0] == first_of_a[1]
+    store.close()

@@ -32,7 +32,7 @@ class AccessLevels:
             with self.catalogue.transaction() as db:
                 found = Catalogue.set_access(db, doc_id, level)
             if found:
-                self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level})
+                self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level}, papers=[doc_id])
         return found
 
     def sync_access(self) -> int:
@@ -43,7 +43,7 @@ class AccessLevels:
         levels = self.access_levels()
         with self.batch():
             for doc_id, level in levels.items():
-                self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level})
+                self.vectors.set_metadata(sorted(self.catalogue.chunk_ids(doc_id)), {"access": level}, papers=[doc_id])
             with self.catalogue.transaction() as db:
                 Catalogue.set_setting(db, "access_in_vectors", "1")
         return len(levels)

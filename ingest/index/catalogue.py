@@ -185,14 +185,15 @@ class Catalogue:
         """chunk id → the paragraph ids it covers."""
         return {r[0]: r[1].split(",") for r in self._query("SELECT id, paragraph_ids FROM chunks")}
 
-    def chunks_of_papers(self, doc_ids: Iterable[str]) -> list[tuple[str, str]]:
-        """(chunk id, comma-joined paragraph ids) of every chunk of the given papers."""
-        out: list[tuple[str, str]] = []
+    def chunks_of_papers(self, doc_ids: Iterable[str]) -> list[tuple[str, str, str]]:
+        """(paper id, chunk id, comma-joined paragraph ids) of every chunk of the given papers."""
+        out: list[tuple[str, str, str]] = []
         for batch in _batches(list(dict.fromkeys(doc_ids))):
             rows = self._query(
-                f"SELECT id, paragraph_ids FROM chunks WHERE doc_id IN ({','.join('?' * len(batch))})", batch
+                f"SELECT doc_id, id, paragraph_ids FROM chunks WHERE doc_id IN ({','.join('?' * len(batch))})"
+                " ORDER BY doc_id, id", batch
             )
-            out.extend((r[0], r[1]) for r in rows)
+            out.extend((r[0], r[1], r[2]) for r in rows)
         return out
 
     def paragraph_ids(self) -> set[str]:
@@ -260,6 +261,22 @@ class Catalogue:
     def access_levels(self) -> dict[str, str]:
         """doc_id → access level of every stored paper."""
         return dict(self._query("SELECT doc_id, access FROM documents").fetchall())
+
+    def short_papers(self, max_chunks: int) -> set[str]:
+        """The papers of at most `max_chunks` chunks."""
+        rows = self._query("SELECT doc_id FROM chunks GROUP BY doc_id HAVING COUNT(*) <= ?", (max_chunks,))
+        return {r[0] for r in rows}
+
+    def known_papers(self, doc_ids: Sequence[str], levels: Sequence[str] | None = None) -> set[str]:
+        """The papers among `doc_ids` that the catalogue lists (with one of `levels`, if given)."""
+        known: set[str] = set()
+        for batch in _batches(list(doc_ids)):
+            clause, args = f"doc_id IN ({','.join('?' * len(batch))})", list(batch)
+            if levels is not None:
+                clause += f" AND access IN ({','.join('?' * len(levels)) or chr(39) * 2})"
+                args += list(levels)
+            known.update(r[0] for r in self._query(f"SELECT doc_id FROM documents WHERE {clause}", args))
+        return known
 
     def readable_chunks(self, ids: Sequence[str], levels: Sequence[str]) -> set[str]:
         """The chunks among `ids` whose paper has one of `levels`."""

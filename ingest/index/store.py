@@ -26,7 +26,7 @@ from ingest.index.filters import Filters
 from ingest.index.integrity import Integrity
 from ingest.index.lexical import FOLDER as LEXICAL_FOLDER
 from ingest.index.lexical import LexicalIndex
-from ingest.index.vectors import VectorIndex, chunk_metadata
+from ingest.index.vectors import PAPER_MAX_CHUNKS, VectorIndex, chunk_metadata, mean_vector, paper_metadata
 from ingest.index.writelock import WRITE_LOCK, WriteLock
 from ingest.types import Chunk, Paper, Paragraph
 
@@ -37,6 +37,8 @@ EXACT_SEARCH_MAX = 2000
 id, when they number at most this. Chroma's `where` first lists every chunk the
 clause admits: 58 ms a search over three papers at 100k paragraphs, against
 about 2 ms by id (docs/BENCHMARKS.md, "Searching the named papers by id")."""
+PAPERS_PER_FILL = 500
+"""Papers whose chunk vectors are read at a time when paper vectors are filled in."""
 
 
 class PaperStore(AccessLevels):
@@ -167,13 +169,37 @@ class PaperStore(AccessLevels):
         as `query_dense` scores it, read by id: what a ranking made with another
         vector needs to report the similarity its answerer was fitted on."""
         wanted = {p.id for p in paragraphs}
-        covering = [(chunk_id, pids) for chunk_id, pids in self.catalogue.chunks_of_papers(
+        covering = [(chunk_id, pids) for _, chunk_id, pids in self.catalogue.chunks_of_papers(
             sorted({p.doc_id for p in paragraphs})) if wanted & set(pids.split(","))]
         similarity = self.vectors.similarities(vector, [chunk_id for chunk_id, _ in covering])
         scores = _best_chunk_per_paragraph(
             (chunk_id, pids, similarity[chunk_id]) for chunk_id, pids in covering if chunk_id in similarity
         )
         return {pid: score for pid, score in scores.items() if pid in wanted}
+
+    def query_papers(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Short papers (`PAPER_MAX_CHUNKS`) ranked by the cosine similarity of their
+        mean vector, filters applied and the reader's access level checked in the
+        catalogue (none in a store whose paper vectors `python -m ingest` has not
+        yet written)."""
+        if not self.catalogue.any_rows("chunks"):
+            return []
+        self._refresh_vectors()
+        hits = self.vectors.query_papers(vector, k, filters)
+        listed = self.catalogue.known_papers([doc_id for doc_id, _ in hits], filters.access if filters else None)
+        return [(doc_id, score) for doc_id, score in hits if doc_id in listed][:k]
+
+    def nearest_paragraphs(self, vector: np.ndarray, doc_ids: Sequence[str]) -> dict[str, tuple[str, float]]:
+        """For each paper, its paragraph whose chunk is nearest `vector` (exact,
+        read by id), with that similarity."""
+        chunks = self.catalogue.chunks_of_papers(doc_ids)
+        similarity = self.vectors.similarities(vector, [chunk_id for _, chunk_id, _ in chunks])
+        best: dict[str, tuple[str, float]] = {}
+        for doc_id, chunk_id, pids in chunks:
+            score = similarity.get(chunk_id)
+            if score is not None and (doc_id not in best or score > best[doc_id][1]):
+                best[doc_id] = (pids.split(",")[0], score)
+        return best
 
     def query_lexical(self, question: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Paragraph ids ranked by BM25, filters applied as a mask before ranking."""
@@ -215,6 +241,13 @@ class PaperStore(AccessLevels):
         lists them, so fewer vectors than chunks is never a write in progress."""
         self._refresh_vectors()
         return max(0, self.chunk_count() - self.vectors.count())
+
+    def missing_paper_vectors(self) -> int:
+        """Short papers without a paper vector, by count (a store built before they
+        were kept): the paper ranking misses them until `python -m ingest` makes
+        them from the chunk vectors."""
+        self._refresh_vectors()
+        return max(0, len(self.catalogue.short_papers(PAPER_MAX_CHUNKS)) - self.vectors.paper_count())
 
     # -------------------------------------------------------------- writes
     @contextmanager
@@ -272,6 +305,12 @@ class PaperStore(AccessLevels):
         if rows:
             self.vectors.upsert([c.id for c, _ in rows], np.concatenate([v for _, _, v in items]),
                                 [c.text for c, _ in rows], [meta for _, meta in rows])
+        short = [(paper, vectors) for paper, chunks, vectors in items if 0 < len(chunks) <= PAPER_MAX_CHUNKS]
+        if short:
+            self.vectors.upsert_papers([p.doc_id for p, _ in short], np.stack([mean_vector(v) for _, v in short]),
+                                       [paper_metadata(p.doc_id, p.meta) for p, _ in short])
+        if long := [paper.doc_id for paper, chunks, _ in items if len(chunks) > PAPER_MAX_CHUNKS]:
+            self.vectors.delete_papers(long)  # a paper that grew past the limit
 
     def delete_paper(self, doc_id: str) -> None:
         """Catalogue first (the paper vanishes for readers at once), vectors after."""
@@ -280,6 +319,7 @@ class PaperStore(AccessLevels):
             with self.catalogue.transaction() as db:
                 Catalogue.drop_paper(db, doc_id)
             self.vectors.delete(sorted(chunk_ids))
+            self.vectors.delete_papers([doc_id])
             self._vectors_generation = self.generation()
 
     def reset(self) -> None:
@@ -295,9 +335,44 @@ class PaperStore(AccessLevels):
         with self.batch():
             orphans = self.vectors.ids() - self.catalogue.chunk_ids()
             self.vectors.delete(sorted(orphans))
-        if orphans:
-            logger.info("removed %d orphaned vectors", len(orphans))
-        return len(orphans)
+            orphan_papers = self._paper_vectors_out_of_step()[1]
+            self.vectors.delete_papers(sorted(orphan_papers))
+        if orphans or orphan_papers:
+            logger.info("removed %d orphaned vectors", len(orphans) + len(orphan_papers))
+        return len(orphans) + len(orphan_papers)
+
+    def _paper_vectors_out_of_step(self) -> tuple[set[str], set[str]]:
+        """(short papers without a paper vector, paper vectors of no short paper).
+        The ids are read only when the counts differ: reading 20,000 of them from
+        Chroma on every unchanged run would cost a re-ingest about a second."""
+        short = self.catalogue.short_papers(PAPER_MAX_CHUNKS)
+        if self.vectors.paper_count() == len(short):
+            return set(), set()
+        kept = self.vectors.paper_ids()
+        return short - kept, kept - short
+
+    def fill_paper_vectors(self) -> int:
+        """Write the mean vector of each short catalogued paper that has none, from its
+        stored chunk vectors (a store built before paper vectors were kept, or a
+        paper whose chunk vectors were repaired): nothing is embedded again."""
+        with self.batch():
+            missing = sorted(self._paper_vectors_out_of_step()[0])
+            docs = {d.doc_id: d for d in self.documents()} if missing else {}
+            for start in range(0, len(missing), PAPERS_PER_FILL):
+                batch = missing[start:start + PAPERS_PER_FILL]
+                chunks = self.catalogue.chunks_of_papers(batch)
+                stored = self.vectors.vectors_of([chunk_id for _, chunk_id, _ in chunks])
+                by_paper: dict[str, list[np.ndarray]] = {}
+                for doc_id, chunk_id, _ in chunks:
+                    if chunk_id in stored:
+                        by_paper.setdefault(doc_id, []).append(stored[chunk_id])
+                if by_paper:
+                    ids = sorted(by_paper)
+                    self.vectors.upsert_papers(ids, np.stack([mean_vector(np.stack(by_paper[d])) for d in ids]),
+                                               [paper_metadata(d, docs[d].meta) for d in ids])
+        if missing:
+            logger.info("wrote the vectors of %d papers from their chunks' vectors", len(missing))
+        return len(missing)
 
     def check(self) -> Integrity:
         """Compare catalogue chunks, vector ids and the saved lexical index."""

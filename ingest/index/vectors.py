@@ -1,5 +1,6 @@
-"""Chunk vectors in Chroma: an embedded folder by default, a `chroma run` server
-when configured. Only this module talks to Chroma.
+"""Chunk vectors in Chroma, and one vector per paper (the mean of its chunks'):
+an embedded folder by default, a `chroma run` server when configured. Only this
+module talks to Chroma.
 
 The collection never gets an embedding function: vectors always come from the
 product's own embedder, so Chroma can never fall back to downloading a model.
@@ -18,11 +19,21 @@ import numpy as np
 
 from ingest.dates import date_bounds
 from ingest.index.filters import Filters
-from ingest.types import Chunk, Paper
+from ingest.types import Chunk, Paper, PaperMeta
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "council_papers"
+PAPER_COLLECTION = "council_paper_means"
+"""One vector per short paper, the normalised mean of its chunks' vectors: a
+whole short paper is found by it as the LangChain-tutorial baseline finds it by
+one 1,000-character chunk (docs/BENCHMARKS.md, "Short papers ranked by their
+mean vector")."""
+PAPER_MAX_CHUNKS = 8
+"""Only a paper of at most this many chunks has a paper vector: the mean of a
+long paper's vectors stands for no one thing in it (ranking every paper cost
+SQuAD's articles 0.02 of their top 5). 16 over 8 and 4 by the real papers'
+tuning half; the known items and written answers were the same at each."""
 CHROMA_BATCH = 1000
 """Ids per Chroma delete call."""
 OVERSAMPLE = 2
@@ -45,7 +56,9 @@ tenant". Every client and collection is created, used and closed under this lock
 
 
 class VectorIndex:
-    """One Chroma collection of chunk vectors with each chunk's paper metadata."""
+    """Two Chroma collections: chunk vectors with each chunk's paper metadata, and
+    one mean vector per paper with the same paper metadata (so the same filters
+    apply to both)."""
 
     def __init__(self, folder: Path, *, host: str | None = None, port: int = 8000, metadata: dict[str, str]) -> None:
         self.folder = Path(folder)
@@ -54,27 +67,64 @@ class VectorIndex:
         self.metadata = metadata
         self._client_obj: Any = None
         self._collection: Any = None
+        self._papers: Any = None
+        self._papers_count = 0
+        """Paper vectors when the collection was opened, kept by this process's
+        writes; another process's writes reopen it (`reopen`). Counting costs a
+        query of its own."""
 
     @property
     def collection(self) -> Any:
+        """The chunk vectors."""
         with _CLIENT_LOCK:
             if self._collection is None:
-                self._client_obj = self._client()
-                # No embedding function: see the module docstring. The configuration
-                # applies when the collection is made; `deepen_search` updates older ones.
-                self._collection = self._client_obj.get_or_create_collection(
-                    COLLECTION, metadata=dict(self.metadata), embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
-                )
+                self._collection = self._open(COLLECTION)
             return self._collection
+
+    @property
+    def papers(self) -> Any:
+        """The paper vectors, made when first written to."""
+        with _CLIENT_LOCK:
+            if self._papers is None:
+                self._papers = self._open(PAPER_COLLECTION)
+                self._papers_count = int(self._papers.count())
+            return self._papers
+
+    def _existing_papers(self) -> Any | None:
+        """The paper vectors if the collection exists: a reader never makes it (a
+        store built before paper vectors were kept has none until `python -m
+        ingest` fills it from the chunk vectors)."""
+        with _CLIENT_LOCK:
+            if self._papers is None:
+                if self._client_obj is None:
+                    self._client_obj = self._client()
+                try:
+                    self._papers = self._client_obj.get_collection(PAPER_COLLECTION, embedding_function=None)
+                except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
+                    return None
+                self._papers_count = int(self._papers.count())
+            return self._papers
+
+    def _open(self, name: str) -> Any:
+        if self._client_obj is None:
+            self._client_obj = self._client()
+        # No embedding function: see the module docstring. The configuration
+        # applies when the collection is made; `deepen_search` updates older ones.
+        return self._client_obj.get_or_create_collection(
+            name, metadata=dict(self.metadata), embedding_function=None,
+            configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
+        )
 
     def reopen(self) -> None:
         """Forget the open client so the next call reads the folder afresh.
 
         An embedded client keeps the vector index it loaded in memory and never
         sees what another process wrote; closing it (the last client of the
-        folder in this process) and opening a new one does. A server needs none of this."""
+        folder in this process) and opening a new one does. A server needs none of
+        this, but the count of paper vectors kept here is read again."""
         if self.host:
+            with _CLIENT_LOCK:
+                self._papers = None
             return
         with _CLIENT_LOCK:
             if self._client_obj is not None:
@@ -84,6 +134,8 @@ class VectorIndex:
                     logger.debug("closing the Chroma client failed", exc_info=True)
             self._client_obj = None
             self._collection = None
+            self._papers = None
+            self._papers_count = 0
 
     def _client(self) -> Any:
         import chromadb
@@ -127,24 +179,84 @@ class VectorIndex:
                     metadatas=metas[start:end],
                 )
 
+    def upsert_papers(self, doc_ids: Sequence[str], vectors: np.ndarray, metas: list[dict[str, Any]]) -> None:
+        """Each paper's mean vector, keyed by its id."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        with _CLIENT_LOCK:
+            for start in range(0, len(doc_ids), UPSERT_BATCH):
+                end = start + UPSERT_BATCH
+                self.papers.upsert(ids=list(doc_ids[start:end]), embeddings=vectors[start:end],
+                                   metadatas=metas[start:end])
+            self._papers_count = int(self.papers.count())
+
     def delete(self, ids: Sequence[str]) -> None:
         with _CLIENT_LOCK:
             for batch in _batches(sorted(ids)):
                 self.collection.delete(ids=batch)
 
-    def set_metadata(self, ids: Sequence[str], values: dict[str, Any]) -> None:
-        """Change some metadata keys of existing chunks, leaving vectors and other keys as they are."""
+    def delete_papers(self, doc_ids: Sequence[str]) -> None:
+        with _CLIENT_LOCK:
+            papers = self._existing_papers()
+            if papers is None:
+                return
+            for batch in _batches(sorted(doc_ids)):
+                papers.delete(ids=batch)
+            self._papers_count = int(papers.count())
+
+    def set_metadata(self, ids: Sequence[str], values: dict[str, Any], *, papers: Sequence[str] = ()) -> None:
+        """Change some metadata keys of existing chunks (and of these papers'
+        vectors), leaving vectors and other keys as they are."""
         with _CLIENT_LOCK:
             for batch in _batches(sorted(ids)):
                 self.collection.update(ids=batch, metadatas=[dict(values) for _ in batch])
+            kept = self._existing_papers() if papers else None
+            present = set(kept.get(ids=sorted(papers), include=[])["ids"]) if kept is not None else set()
+            for batch in _batches(sorted(present)):
+                self.papers.update(ids=batch, metadatas=[dict(values) for _ in batch])
 
     def ids(self) -> set[str]:
         with _CLIENT_LOCK:
             return set(self.collection.get(include=[])["ids"])
 
+    def paper_count(self) -> int:
+        with _CLIENT_LOCK:
+            return self._papers_count if self._existing_papers() is not None else 0
+
+    def paper_ids(self) -> set[str]:
+        with _CLIENT_LOCK:
+            papers = self._existing_papers()
+            return set(papers.get(include=[])["ids"]) if papers is not None else set()
+
+    def vectors_of(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks, read by id in pages."""
+        out: dict[str, np.ndarray] = {}
+        with _CLIENT_LOCK:
+            for batch in _batches(list(chunk_ids)):
+                got = self.collection.get(ids=batch, include=["embeddings"])
+                out.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
+        return out
+
     def count(self) -> int:
         with _CLIENT_LOCK:
             return int(self.collection.count())
+
+    def query_papers(self, vector: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, float]]:
+        """(paper id, cosine similarity of its mean vector), best first. Chroma
+        applies every filter but the reader's access level, which the caller checks
+        in the catalogue, so the search reads ids and distances alone (reading
+        metadata tripled its time); with an access level it goes twice as deep."""
+        with _CLIENT_LOCK:
+            papers = self._existing_papers()
+            if papers is None or not self._papers_count:
+                return []
+        open_filters = replace(filters, access=None) if filters is not None else None
+        where = open_filters.chroma_where() if open_filters is not None else None
+        n = min(max(1, k) * (OVERSAMPLE if filters is not None and filters.access is not None else 1),
+                self._papers_count)
+        with _CLIENT_LOCK:
+            result = papers.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
+                                  where=where, include=["distances"])
+        return [(doc_id, 1.0 - float(d)) for doc_id, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
     def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> Iterator[tuple[str, str, float]]:
         """(chunk id, comma-joined paragraph ids, cosine similarity), best first.
@@ -155,14 +267,20 @@ class VectorIndex:
         chunks and grows with the library. When enough readable chunks come back
         they are exactly the best readable ones; when not (a library mostly
         closed to the reader), the filtered search runs as before."""
-        n = max(1, k)
+        for chunk_id, meta, score in self._filtered(self.collection, vector, max(1, k), filters):
+            yield chunk_id, str(meta["paragraph_ids"]), score
+
+    def _filtered(
+        self, collection: Any, vector: np.ndarray, n: int, filters: Filters | None
+    ) -> list[tuple[str, dict[str, Any], float]]:
+        """The `n` nearest records that `filters` admit, as `query` describes."""
         if filters is not None and filters.access is not None and replace(filters, access=None).is_empty():
             levels = set(filters.access)
-            readable = [row for row in self._search(vector, n * OVERSAMPLE, None) if row[3].get("access") in levels]
+            readable = [row for row in self._search(collection, vector, n * OVERSAMPLE, None)
+                        if row[1].get("access") in levels]
             if len(readable) >= n:
-                yield from (row[:3] for row in readable[:n])
-                return
-        yield from (row[:3] for row in self._search(vector, n, filters.chroma_where() if filters else None))
+                return readable[:n]
+        return self._search(collection, vector, n, filters.chroma_where() if filters else None)
 
     def similarities(self, vector: np.ndarray, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Exact cosine similarity of `vector` to each named chunk that has a
@@ -180,38 +298,52 @@ class VectorIndex:
         scores = matrix @ query / np.where(norms > 0, norms, 1.0)
         return {chunk_id: float(score) for chunk_id, score in zip(result["ids"], scores, strict=True)}
 
+    @staticmethod
     def _search(
-        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
-    ) -> list[tuple[str, str, float, dict[str, Any]]]:
+        collection: Any, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, dict[str, Any], float]]:
         with _CLIENT_LOCK:
-            result = self.collection.query(
+            result = collection.query(
                 query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n, where=where,
                 include=["metadatas", "distances"],
             )
         rows = zip(result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True)
-        return [(chunk_id, str(meta["paragraph_ids"]), 1.0 - float(distance), meta)
-                for chunk_id, meta, distance in rows]
+        return [(record_id, dict(meta), 1.0 - float(distance)) for record_id, meta, distance in rows]
 
     def reset(self) -> None:
-        """Drop the collection (for `--rebuild`)."""
+        """Drop both collections (for `--rebuild`)."""
         with _CLIENT_LOCK:
             client = self._client_obj or self._client()
-            try:
-                client.delete_collection(COLLECTION)
-            except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
-                logger.debug("no collection to delete")
+            self._client_obj = client
+            for name in (COLLECTION, PAPER_COLLECTION):
+                try:
+                    client.delete_collection(name)
+                except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
+                    logger.debug("no collection %s to delete", name)
             self._collection = None
+            self._papers = None
+            self._papers_count = 0
+
+
+def paper_metadata(doc_id: str, meta: PaperMeta) -> dict[str, str | int]:
+    """What Chroma keeps beside a paper's vectors, for filtering inside the query."""
+    start, end = date_bounds(meta.date)
+    return {
+        "doc_id": doc_id, "doc_type": meta.doc_type, "body": meta.body or "", "council": meta.council or "",
+        "date_start": start, "date_end": end, "access": meta.access,
+    }
 
 
 def chunk_metadata(paper: Paper, chunk: Chunk) -> dict[str, str | int]:
-    """What Chroma keeps beside a chunk's vector, for filtering inside the query."""
-    meta = paper.meta
-    start, end = date_bounds(meta.date)
-    return {
-        "doc_id": paper.doc_id, "paragraph_ids": ",".join(chunk.paragraph_ids), "doc_type": meta.doc_type,
-        "body": meta.body or "", "council": meta.council or "", "date_start": start, "date_end": end,
-        "access": meta.access,
-    }
+    """A chunk's paper metadata, and the paragraphs it covers."""
+    return {**paper_metadata(paper.doc_id, paper.meta), "paragraph_ids": ",".join(chunk.paragraph_ids)}
+
+
+def mean_vector(vectors: np.ndarray) -> np.ndarray:
+    """A paper's vector: the normalised mean of its chunks' vectors."""
+    mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 0 else mean
 
 
 def _batches(ids: list[str]) -> Iterator[list[str]]:

@@ -48,7 +48,9 @@ def to_paper(doc: EvalDocument) -> Paper:
 
 def build_store(documents: list[EvalDocument], embedder: Embedder, folder: Path, chunking: str) -> PaperStore:
     """Open (or fill) a store in `folder` holding exactly `documents`. A folder
-    already built from the same documents, model and chunking is reused as it is."""
+    already built from the same documents, model and chunking is reused, its
+    missing paper vectors (a folder built before they were kept) made from its
+    chunk vectors."""
     papers = [to_paper(d) for d in documents]
     parts = [embedder.name, chunking, *(p.content_hash for p in papers)]
     signature = hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -56,6 +58,7 @@ def build_store(documents: list[EvalDocument], embedder: Embedder, folder: Path,
     marker = folder / "eval-corpus.json"
     if marker.exists() and json.loads(marker.read_text()).get("signature") == signature:
         logger.info("reusing the evaluation store in %s", folder)
+        store.fill_paper_vectors()
         return store
     store.reset()
     total = len(papers)
