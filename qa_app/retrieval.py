@@ -101,6 +101,8 @@ class HybridRetriever:
         self._docs: dict[str, StoredDocument] = {}
         self._docs_generation = -1
         self._papers: dict[str, list[Paragraph]] = {}
+        self._short_papers = False
+        """Does the library hold a paper short enough to be ranked by its mean vector?"""
         self._openings: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -113,6 +115,7 @@ class HybridRetriever:
                 self._docs = {d.doc_id: d for d in self.store.documents()}
                 self._fields = FieldIndex(self._docs.values())
                 self._papers, self._openings = {}, {}
+                self._short_papers = self.store.has_short_papers()
                 self._docs_generation = generation
 
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> list[RetrievedParagraph]:
@@ -173,7 +176,7 @@ class HybridRetriever:
             rankings.append(([p for p, _ in self.store.query_lexical(topic, n, inside)], half))
         scores = rrf(rankings, self.fusion.rrf_k)
         paragraphs = self.store.paragraphs_by_id(scores)
-        if self.fusion.paper_weight:
+        if self.fusion.paper_weight and self._short_papers:
             speakers = self._paper_speakers(self.search_vector(vector), n, filters, scores, paragraphs)
             rankings.append((speakers, self.fusion.paper_weight))
             scores = rrf(rankings, self.fusion.rrf_k)

@@ -130,7 +130,9 @@ def test_only_a_short_paper_has_a_paper_vector(
 
     monkeypatch.setattr(store_module, "PAPER_MAX_CHUNKS", 1)
     write(store, fake_embedder, paper("a", "Benches were approved.", "Bins were emptied."))
+    assert not store.has_short_papers() and store.missing_paper_vectors() == 0
     write(store, fake_embedder, paper("b", "The library opening hours were extended."))
+    assert store.has_short_papers()
     assert store.vectors.paper_ids() == {"b"} and store.missing_paper_vectors() == 0
     write(store, fake_embedder, paper("b", "The library opening hours were extended.", "A van was bought."))
     write(store, fake_embedder, paper("a", "Benches were approved."))

@@ -262,6 +262,11 @@ class Catalogue:
         """doc_id → access level of every stored paper."""
         return dict(self._query("SELECT doc_id, access FROM documents").fetchall())
 
+    def has_short_papers(self, max_chunks: int) -> bool:
+        """Is any paper of at most `max_chunks` chunks listed?"""
+        return bool(self._query(
+            "SELECT 1 FROM chunks GROUP BY doc_id HAVING COUNT(*) <= ? LIMIT 1", (max_chunks,)).fetchall())
+
     def short_papers(self, max_chunks: int) -> set[str]:
         """The papers of at most `max_chunks` chunks."""
         rows = self._query("SELECT doc_id FROM chunks GROUP BY doc_id HAVING COUNT(*) <= ?", (max_chunks,))
