@@ -278,7 +278,8 @@ class Catalogue:
         for batch in _batches(list(doc_ids)):
             clause, args = f"doc_id IN ({','.join('?' * len(batch))})", list(batch)
             if levels is not None:
-                clause += f" AND access IN ({','.join('?' * len(levels)) or chr(39) * 2})"
+                marks = ",".join("?" * len(levels)) or "''"
+                clause += f" AND access IN ({marks})"
                 args += list(levels)
             known.update(r[0] for r in self._query(f"SELECT doc_id FROM documents WHERE {clause}", args))
         return known
