@@ -45,7 +45,7 @@ from tune_fusion import _known_tune  # noqa: E402  (beside this script)
 from window_vectors import WithWindows, _halves, _hit, eval_with, parse_probe, probe_parser  # noqa: E402
 
 from ingest.config import load_settings  # noqa: E402
-from ingest.index.vectors import PAPER_MAX_CHUNKS  # noqa: E402
+from ingest.index.vectors import PAPER_MAX_CHUNKS, mean_vector  # noqa: E402
 from ingest.library import make_embedder, open_store  # noqa: E402
 from qa_app.fusion import FusionConfig, rrf  # noqa: E402
 from qa_app.retrieval import HybridRetriever  # noqa: E402
@@ -80,8 +80,7 @@ class PaperVectors:
             by_paper[str(meta["doc_id"])].append(row)
         self.papers = [d for d, rows in by_paper.items() if not max_chunks or len(rows) <= max_chunks]
         self.rows = [np.asarray(by_paper[d]) for d in self.papers]
-        means = np.vstack([self.chunks[r].mean(axis=0) for r in self.rows])
-        self.means = means / np.linalg.norm(means, axis=1, keepdims=True)
+        self.means = np.vstack([mean_vector(self.chunks[r]) for r in self.rows])  # as ingestion keeps them
         logger.info("%d chunks, %d papers", len(ids), len(self.papers))
 
     def ranking(self, vector: np.ndarray, n: int) -> list[str]:

@@ -188,8 +188,7 @@ def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_
         write(store, fake_embedder, item)
     wheres: list[object] = []
     real = store.vectors._search
-    monkeypatch.setattr(store.vectors, "_search",
-                        lambda c, v, n, where: wheres.append(where) or real(c, v, n, where))
+    monkeypatch.setattr(store.vectors, "_search", lambda v, n, where: wheres.append(where) or real(v, n, where))
     query = fake_embedder.embed_query("riverside benches parks budget")
     public = Filters(access=("public",))
     fast = store.query_dense(query, 4, public)
@@ -215,8 +214,7 @@ def test_a_search_inside_named_papers_reads_them_by_id_and_ranks_as_chroma_does(
         write(store, fake_embedder, item)
     wheres: list[object] = []
     real = store.vectors._search
-    monkeypatch.setattr(store.vectors, "_search",
-                        lambda c, v, n, where: wheres.append(where) or real(c, v, n, where))
+    monkeypatch.setattr(store.vectors, "_search", lambda v, n, where: wheres.append(where) or real(v, n, where))
     query = fake_embedder.embed_query("riverside benches parks budget")
     for filters in (Filters(doc_ids=("p0", "p1", "p3")), Filters(doc_ids=("p0", "p1", "p3"), doc_types=("report",)),
                     Filters(doc_ids=("p0", "p1", "p3"), access=("public",))):

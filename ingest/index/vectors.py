@@ -268,48 +268,39 @@ class VectorIndex:
         chunks and grows with the library. When enough readable chunks come back
         they are exactly the best readable ones; when not (a library mostly
         closed to the reader), the filtered search runs as before."""
-        for chunk_id, meta, score in self._filtered(self.collection, vector, max(1, k), filters):
-            yield chunk_id, str(meta["paragraph_ids"]), score
-
-    def _filtered(
-        self, collection: Any, vector: np.ndarray, n: int, filters: Filters | None
-    ) -> list[tuple[str, dict[str, Any], float]]:
-        """The `n` nearest records that `filters` admit, as `query` describes."""
+        n = max(1, k)
         if filters is not None and filters.access is not None and replace(filters, access=None).is_empty():
             levels = set(filters.access)
-            readable = [row for row in self._search(collection, vector, n * OVERSAMPLE, None)
-                        if row[1].get("access") in levels]
+            readable = [row for row in self._search(vector, n * OVERSAMPLE, None) if row[3].get("access") in levels]
             if len(readable) >= n:
-                return readable[:n]
-        return self._search(collection, vector, n, filters.chroma_where() if filters else None)
+                yield from (row[:3] for row in readable[:n])
+                return
+        yield from (row[:3] for row in self._search(vector, n, filters.chroma_where() if filters else None))
 
     def similarities(self, vector: np.ndarray, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Exact cosine similarity of `vector` to each named chunk that has a
         vector: what a search over a few known papers needs, read by id instead
         of through a `where` clause."""
-        if not chunk_ids:
+        stored = self.vectors_of(chunk_ids)
+        if not stored:
             return {}
-        with _CLIENT_LOCK:
-            result = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
-        if not result["ids"]:
-            return {}
-        matrix = np.asarray(result["embeddings"], dtype=np.float32)
+        matrix = np.stack(list(stored.values()))
         query = np.asarray(vector, dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
         scores = matrix @ query / np.where(norms > 0, norms, 1.0)
-        return {chunk_id: float(score) for chunk_id, score in zip(result["ids"], scores, strict=True)}
+        return {chunk_id: float(score) for chunk_id, score in zip(stored, scores, strict=True)}
 
-    @staticmethod
     def _search(
-        collection: Any, vector: np.ndarray, n: int, where: dict[str, Any] | None
-    ) -> list[tuple[str, dict[str, Any], float]]:
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, str, float, dict[str, Any]]]:
         with _CLIENT_LOCK:
-            result = collection.query(
+            result = self.collection.query(
                 query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n, where=where,
                 include=["metadatas", "distances"],
             )
         rows = zip(result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True)
-        return [(record_id, dict(meta), 1.0 - float(distance)) for record_id, meta, distance in rows]
+        return [(chunk_id, str(meta["paragraph_ids"]), 1.0 - float(distance), meta)
+                for chunk_id, meta, distance in rows]
 
     def reset(self) -> None:
         """Drop both collections (for `--rebuild`)."""
