@@ -200,6 +200,44 @@ def test_an_access_filter_gives_the_best_readable_chunks_with_or_without_chroma_
     assert len(members) == 8 and all(pid.split("#")[0] in {"p0", "p3", "p6", "p9"} for pid in members)
 
 
+def test_the_chunk_search_asks_chroma_for_distances_alone_and_the_catalogue_for_the_rest(
+    store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which paragraphs a chunk covers, and who may read it, come from the
+    catalogue: Chroma's metadata doubled a search's time, and a level changed in
+    the catalogue counts at once, so a reader still gets `k` readable results."""
+    for i in range(8):
+        item = paper(f"p{i}", "riverside " * (i + 1) + f"benches report {i}.", f"Parks budget line {i}")
+        write(store, fake_embedder, item)
+    asked: list[object] = []
+    collection = store.vectors.collection
+    real = collection.query
+    monkeypatch.setattr(collection, "query", lambda **kw: asked.append(kw.get("include")) or real(**kw))
+    query = fake_embedder.embed_query("riverside benches parks budget")
+    open_ranking = store.query_dense(query, 6)
+    assert asked == [["distances"]]
+    with store.catalogue.transaction() as db:  # the catalogue only: Chroma's copy of the level lags
+        for doc_id in ("p0", "p1", "p2"):
+            store.catalogue.set_access(db, doc_id, "members")
+    public = store.query_dense(query, 4, Filters(access=("public",)))
+    closed = {"p0", "p1", "p2"}
+    assert len(public) == 4 and all(pid.split("#")[0] not in closed for pid, _ in public)
+    assert [pid for pid, _ in public] == [pid for pid, _ in open_ranking if pid.split("#")[0] not in closed][:4]
+    assert all(include == ["distances"] for include in asked)
+
+
+def test_a_lexical_mask_holds_exactly_the_allowed_rows() -> None:
+    """Masks are made from each id's row: ids outside the index are ignored,
+    and nothing allowed gives an empty search."""
+    texts = ["Riverside benches approved.", "Library hours extended.", "Riverside car park resurfaced."]
+    index = LexicalIndex.build(["a#1", "b#1", "c#1"], texts, generation=1)
+    mask = index.mask_for(("c",), lambda: {"c#1", "gone#1"})
+    assert mask.tolist() == [0.0, 0.0, 1.0]
+    assert [pid for pid, _ in index.search("riverside", 5, mask=mask)] == ["c#1"]
+    assert index.search("riverside", 5, allowed=set()) == []
+    assert sorted(pid for pid, _ in index.search("riverside", 5, allowed={"a#1", "c#1"})) == ["a#1", "c#1"]
+
+
 def test_a_search_inside_named_papers_reads_them_by_id_and_ranks_as_chroma_does(
     store: PaperStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -199,12 +199,15 @@ class Catalogue:
     def paragraph_ids(self) -> set[str]:
         return {r[0] for r in self._query("SELECT id FROM paragraphs")}
 
-    def known_chunks(self, ids: Sequence[str]) -> set[str]:
-        known: set[str] = set()
+    def chunk_paragraphs(self, ids: Sequence[str]) -> dict[str, str]:
+        """Chunk id -> comma-joined ids of the paragraphs it covers, for the chunks
+        among `ids` that the catalogue lists."""
+        covers: dict[str, str] = {}
         for batch in _batches(list(ids)):
-            rows = self._query(f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
-            known.update(r[0] for r in rows)
-        return known
+            rows = self._query(f"SELECT id, paragraph_ids FROM chunks WHERE id IN ({','.join('?' * len(batch))})",
+                               batch)
+            covers.update((r[0], r[1]) for r in rows)
+        return covers
 
     def lexical_rows(self) -> tuple[list[str], list[str]]:
         """(paragraph ids, texts) for the lexical index, in a stable order: every

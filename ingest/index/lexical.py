@@ -13,8 +13,9 @@ import logging
 import math
 import shutil
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +99,22 @@ class LexicalIndex:
         pass over every paragraph id (64 ms a question at 20k paragraphs)."""
         mask = self._masks.get(key)
         if mask is None:
-            ids = allowed()
-            mask = np.fromiter((pid in ids for pid in self.ids), dtype=np.float32, count=len(self.ids))
+            mask = self._mask_of(allowed())
             if len(self._masks) >= MASKS_KEPT:
                 self._masks.clear()
             self._masks[key] = mask
+        return mask
+
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        """Each paragraph id's row, so a mask costs the allowed ids, not a pass
+        over every row (26 ms for the few papers a question names at 89k rows)."""
+        return {pid: row for row, pid in enumerate(self.ids)}
+
+    def _mask_of(self, allowed: Iterable[str]) -> np.ndarray:
+        mask = np.zeros(len(self.ids), dtype=np.float32)
+        rows = self._rows
+        mask[np.fromiter((row for row in map(rows.get, allowed) if row is not None), dtype=np.intp)] = 1.0
         return mask
 
     def search(
@@ -116,7 +128,7 @@ class LexicalIndex:
         if not terms:
             return []
         if allowed is not None:
-            mask = np.fromiter((pid in allowed for pid in self.ids), dtype=np.float32, count=len(self.ids))
+            mask = self._mask_of(allowed)
         if mask is not None and not mask.any():
             return []
         # Only paragraphs that score are ranked: bm25s's `retrieve` partitions every

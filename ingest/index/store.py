@@ -139,7 +139,8 @@ class PaperStore(AccessLevels):
 
     def query_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Paragraph ids ranked by cosine similarity of their best chunk, with
-        filters applied inside Chroma. Chunks the catalogue does not list are ignored."""
+        filters applied inside Chroma. Which paragraphs a chunk covers is read from
+        the catalogue; chunks it does not list are ignored."""
         if not self.catalogue.any_rows("chunks"):
             return []
         self._refresh_vectors()
@@ -147,11 +148,16 @@ class PaperStore(AccessLevels):
             admitted = self.catalogue.admitted_chunks(filters, EXACT_SEARCH_MAX + 1)
             if len(admitted) <= EXACT_SEARCH_MAX:
                 return self._exact(vector, k, admitted)
-        hits = list(self.vectors.query(vector, k, filters))
-        known = self.catalogue.known_chunks([chunk_id for chunk_id, _, _ in hits])
-        if filters is not None and filters.access is not None:
-            known = self.catalogue.readable_chunks(sorted(known), filters.access)
-        scores = _best_chunk_per_paragraph(hit for hit in hits if hit[0] in known)
+        levels = filters.access if filters is not None else None
+        readable = (lambda ids: self.catalogue.readable_chunks(ids, levels)) if levels is not None else None
+        hits = list(self.vectors.query(vector, k, filters, readable))
+        covers = self.catalogue.chunk_paragraphs([chunk_id for chunk_id, _ in hits])
+        if readable is not None:
+            visible = readable(sorted(covers))
+            covers = {chunk_id: pids for chunk_id, pids in covers.items() if chunk_id in visible}
+        scores = _best_chunk_per_paragraph(
+            (chunk_id, covers[chunk_id], similarity) for chunk_id, similarity in hits if chunk_id in covers
+        )
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
     def _exact(self, vector: np.ndarray, k: int, admitted: list[tuple[str, str]]) -> list[tuple[str, float]]:
