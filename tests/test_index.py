@@ -216,11 +216,11 @@ def test_the_chunk_search_asks_chroma_for_distances_alone_and_the_catalogue_for_
     query = fake_embedder.embed_query("riverside benches parks budget")
     open_ranking = store.query_dense(query, 6)
     assert asked == [["distances"]]
+    closed = {"p0", "p1", "p2"}
     with store.catalogue.transaction() as db:  # the catalogue only: Chroma's copy of the level lags
-        for doc_id in ("p0", "p1", "p2"):
+        for doc_id in sorted(closed):
             store.catalogue.set_access(db, doc_id, "members")
     public = store.query_dense(query, 4, Filters(access=("public",)))
-    closed = {"p0", "p1", "p2"}
     assert len(public) == 4 and all(pid.split("#")[0] not in closed for pid, _ in public)
     assert [pid for pid, _ in public] == [pid for pid, _ in open_ranking if pid.split("#")[0] not in closed][:4]
     assert all(include == ["distances"] for include in asked)

@@ -108,7 +108,7 @@ class LexicalIndex:
     @cached_property
     def _rows(self) -> dict[str, int]:
         """Each paragraph id's row, so a mask costs the allowed ids, not a pass
-        over every row (26 ms for the few papers a question names at 89k rows)."""
+        over every row (5.4 ms for the few papers a question names at 73k rows)."""
         return {pid: row for row, pid in enumerate(self.ids)}
 
     def _mask_of(self, allowed: Iterable[str]) -> np.ndarray:
