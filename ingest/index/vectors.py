@@ -98,21 +98,23 @@ class VectorIndex:
         ingest` fills it from the chunk vectors)."""
         with _CLIENT_LOCK:
             if self._papers is None:
-                if self._client_obj is None:
-                    self._client_obj = self._client()
                 try:
-                    self._papers = self._client_obj.get_collection(PAPER_COLLECTION, embedding_function=None)
+                    self._papers = self._connected().get_collection(PAPER_COLLECTION, embedding_function=None)
                 except Exception:  # noqa: BLE001 - an absent collection raises a version-specific type
                     return None
                 self._papers_count = int(self._papers.count())
             return self._papers
 
-    def _open(self, name: str) -> Any:
+    def _connected(self) -> Any:
+        """The open client, opened on first use (callers hold `_CLIENT_LOCK`)."""
         if self._client_obj is None:
             self._client_obj = self._client()
+        return self._client_obj
+
+    def _open(self, name: str) -> Any:
         # No embedding function: see the module docstring. The configuration
         # applies when the collection is made; `deepen_search` updates older ones.
-        return self._client_obj.get_or_create_collection(
+        return self._connected().get_or_create_collection(
             name, metadata=dict(self.metadata), embedding_function=None,
             configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
         )
@@ -212,9 +214,11 @@ class VectorIndex:
             for batch in _batches(sorted(ids)):
                 self.collection.update(ids=batch, metadatas=[dict(values) for _ in batch])
             kept = self._existing_papers() if papers else None
-            present = set(kept.get(ids=sorted(papers), include=[])["ids"]) if kept is not None else set()
+            if kept is None:
+                return
+            present = set(kept.get(ids=sorted(papers), include=[])["ids"])
             for batch in _batches(sorted(present)):
-                self.papers.update(ids=batch, metadatas=[dict(values) for _ in batch])
+                kept.update(ids=batch, metadatas=[dict(values) for _ in batch])
 
     def ids(self) -> set[str]:
         with _CLIENT_LOCK:
@@ -311,8 +315,7 @@ class VectorIndex:
     def reset(self) -> None:
         """Drop both collections (for `--rebuild`)."""
         with _CLIENT_LOCK:
-            client = self._client_obj or self._client()
-            self._client_obj = client
+            client = self._connected()
             for name in (COLLECTION, PAPER_COLLECTION):
                 try:
                     client.delete_collection(name)
